@@ -1,0 +1,5 @@
+import sys
+
+from bsmart.cli import main
+
+sys.exit(main())

@@ -1,0 +1,96 @@
+"""Command line: ``bsmart run INPUT.json`` (or ``bsmart INPUT.json``), ``list``, ``describe``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Sequence
+
+from bsmart import __version__
+from bsmart.errors import BsmartError
+
+COMMANDS = ("run", "list", "describe", "predict", "plot")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bsmart", description="Machine-learning-assisted scans of BSM parameter spaces "
+                                   "(BSMArt-compatible JSON input files).")
+    parser.add_argument("--version", action="version", version=f"bsmart {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    run = sub.add_parser("run", help="run the scan an input file selects",
+                         description="Run the scan selected in INPUT (\"Scan\" or Setup.Type).")
+    run.add_argument("input", metavar="INPUT.json")
+    run.add_argument("--seed", type=int, help="random seed (overrides Setup.Seed)")
+    run.add_argument("--debug", action="store_true", help="verbose log, keep the points' working folders")
+    run.add_argument("--overwrite", action="store_true", help="replace an existing run folder")
+    run.add_argument("--output", metavar="DIR", help="folder in which <RunName>/ is made (default: here)")
+    run.add_argument("--quiet", action="store_true", help="only warnings and errors")
+    sub.add_parser("list", help="list the available scans")
+    describe = sub.add_parser("describe", help="print a scan's settings and defaults")
+    describe.add_argument("scan", metavar="SCAN")
+    return parser
+
+
+def cmd_list() -> int:
+    from bsmart.scans import available_scans, load_scan
+
+    for scan_id in available_scans():
+        meta = load_scan(scan_id).__meta__
+        print(f"{scan_id:<24} {meta.get('description', '')}")
+    return 0
+
+
+def cmd_describe(name: str) -> int:
+    from bsmart.scans import load_scan, resolve_scan_id
+
+    module = load_scan(name)
+    meta = module.__meta__
+    print(f"{resolve_scan_id(name)}: {meta.get('description', '')}")
+    doc = (module.__doc__ or "").strip()
+    if doc:
+        print("\n" + doc + "\n")
+    print("Settings (key: type, default (block): meaning):")
+    for key, setting in meta["settings"].items():
+        print(f"  {key}: {setting.describe()}")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from bsmart.session import configure_console_logging, run_scan
+
+    configure_console_logging(debug=args.debug, quiet=args.quiet)
+    try:
+        run_scan(args.input, seed=args.seed, debug=args.debug or None, overwrite=args.overwrite,
+                 output_dir=args.output)
+    except KeyboardInterrupt:
+        print("bsmart: interrupted; the points evaluated so far are saved in the run folder", file=sys.stderr)
+        return 130
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] not in COMMANDS and not argv[0].startswith("-"):
+        argv.insert(0, "run")  # BSMArt users type `bsmart input.json`
+    parser = _parser()
+    args = parser.parse_args(argv)
+    debug = getattr(args, "debug", False)
+    try:
+        if args.command == "run":
+            return cmd_run(args)
+        if args.command == "list":
+            return cmd_list()
+        if args.command == "describe":
+            return cmd_describe(args.scan)
+        parser.print_help()
+        return 0
+    except BsmartError as exc:
+        if debug:
+            raise
+        print(f"bsmart: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

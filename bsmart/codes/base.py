@@ -1,0 +1,115 @@
+"""The code interface and the per-point chain of codes."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+from bsmart.errors import CodeError, ExpressionError
+from bsmart.expr import Expression
+from bsmart.likelihood import Observable
+from bsmart.slha import slha_value
+
+
+@dataclass
+class CodeOutput:
+    """What one code returns for one point: named numbers and/or a parsed SLHA document."""
+
+    values: dict[str, float] = field(default_factory=dict)
+    slha: Any = None
+
+
+class Code:
+    """Base of every code. ``run`` gets the expression environment and the point's folder."""
+
+    kind = "code"
+    needs_workdir = False
+
+    def __init__(self, name: str, observables: Mapping[str, Observable] | None = None,
+                 conditions: Sequence[Expression] = ()):
+        self.name = name
+        self.observables = dict(observables or {})
+        self.conditions = tuple(conditions)
+
+    def run(self, env: Mapping[str, Any], workdir: Path | None) -> CodeOutput:
+        raise NotImplementedError
+
+    def check(self) -> None:
+        """Fail early (in the main process, before any point) if the code cannot run."""
+
+
+def _as_float(value: Any) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+class Chain:
+    """The ordered codes plus the observables and derived variables of a run."""
+
+    def __init__(self, codes: Sequence[Code], observables: Mapping[str, Observable],
+                 variable_names: Sequence[str], derived: Mapping[str, Expression] | None = None,
+                 spectrum_code: str | None = None):
+        self.codes = tuple(codes)
+        self.observables = dict(observables)
+        self.variable_names = tuple(variable_names)
+        self.derived = dict(derived or {})
+        self.spectrum_code = spectrum_code
+        self.global_observables = {n: o for n, o in self.observables.items() if o.code is None}
+
+    @property
+    def needs_workdir(self) -> bool:
+        return any(code.needs_workdir for code in self.codes)
+
+    def environment(self, variables: Mapping[str, float]) -> dict[str, Any]:
+        env: dict[str, Any] = dict(variables)
+        env["VARIABLE"] = [variables[n] for n in self.variable_names]
+        for name, expr in self.derived.items():
+            try:
+                env[name] = float(expr.evaluate(env))
+            except (ExpressionError, TypeError, ValueError) as exc:
+                raise CodeError(f"derived variable {name}: {exc}") from None
+        return env
+
+    def evaluate(self, variables: Mapping[str, float], workdir: Path | None = None) -> dict[str, float]:
+        """Observables of one point; raises CodeError when the point is invalid."""
+        env = self.environment(variables)
+        protected = set(env)
+        values: dict[str, float] = {}
+        spectrum = None
+        for code in self.codes:
+            out = code.run(env, workdir)
+            for key, value in out.values.items():
+                if key not in protected:
+                    env[key] = _as_float(value)
+            if out.slha is not None and (spectrum is None or code.name == self.spectrum_code):
+                spectrum = out.slha
+            for name, obs in code.observables.items():
+                value = self._value(obs, out.values, out.slha, env)
+                values[name] = env[name] = value
+                if obs.valid is not None and not (obs.valid[0] <= value <= obs.valid[1]):
+                    raise CodeError(f"{name} = {value:g} outside VALID [{obs.valid[0]:g}, {obs.valid[1]:g}]")
+            for condition in code.conditions:
+                try:
+                    ok = condition.evaluate(env)
+                except ExpressionError as exc:
+                    raise CodeError(f"condition '{condition.source}': {exc}") from None
+                if not ok:
+                    raise CodeError(f"condition '{condition.source}' is false")
+        for name, obs in self.global_observables.items():
+            values[name] = env[name] = self._value(obs, env, spectrum, env)
+        return values
+
+    @staticmethod
+    def _value(obs: Observable, raw: Mapping[str, Any], doc: Any, env: Mapping[str, Any]) -> float:
+        if obs.function is not None:
+            try:
+                return _as_float(obs.function.evaluate(env))
+            except ExpressionError:
+                return math.nan
+        if obs.slha is not None:
+            return slha_value(doc, *obs.slha) if doc is not None else math.nan
+        return _as_float(raw.get(obs.name, math.nan))

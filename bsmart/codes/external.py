@@ -1,0 +1,98 @@
+"""An external program that reads and writes SLHA files (SPheno, micrOMEGAs, simsusy, ...).
+
+Each point runs in its own folder, without a shell, in a new process group with a
+timeout: on timeout, and after every run, the whole group is killed so that no child is
+left behind. A crash, a timeout, a non-zero exit or a missing/unparsable output raises
+CodeError, which makes the point invalid and never stops the scan.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+from bsmart.codes.base import Code, CodeOutput
+from bsmart.errors import CodeError
+from bsmart.slha import Template, read_slha
+
+PLACEHOLDERS = ("{InputFile}", "{OutputFile}")
+
+
+def _kill_group(pid: int) -> None:
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _tail(path: Path, limit: int = 300) -> str:
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(0, os.SEEK_END)
+            fh.seek(max(0, fh.tell() - 4096))
+            lines = fh.read().decode(errors="replace").strip().splitlines()
+    except OSError:
+        return ""
+    return lines[-1][:limit] if lines else ""
+
+
+class ExternalCode(Code):
+    kind = "external"
+    needs_workdir = True
+
+    def __init__(self, name: str, command: Sequence[str], input_file: str | None = None,
+                 output_file: str | None = None, template: Template | None = None, timeout: float = 600.0,
+                 environment: Mapping[str, str] | None = None, **kwargs: Any):
+        super().__init__(name, **kwargs)
+        self.command = list(command)
+        self.input_file, self.output_file = input_file, output_file
+        self.template = template
+        self.timeout = timeout
+        self.environment = dict(environment or {})
+
+    def arguments(self) -> list[str]:
+        files = {"{InputFile}": self.input_file or "", "{OutputFile}": self.output_file or ""}
+        args = []
+        for arg in self.command:
+            for key, value in files.items():
+                arg = arg.replace(key, value)
+            args.append(arg)
+        return args
+
+    def run(self, env: Mapping[str, Any], workdir: Path | None) -> CodeOutput:
+        assert workdir is not None
+        if self.template is not None:
+            (workdir / self.input_file).write_text(self.template.render(env))
+        if self.output_file:  # never read a stale output from an earlier code or point
+            (workdir / self.output_file).unlink(missing_ok=True)
+        stdout, stderr = workdir / f"{self.name}.stdout", workdir / f"{self.name}.stderr"
+        process_env = {**os.environ, **self.environment} if self.environment else None
+        with open(stdout, "wb") as out, open(stderr, "wb") as err:
+            try:
+                process = subprocess.Popen(self.arguments(), cwd=workdir, stdin=subprocess.DEVNULL, stdout=out,
+                                           stderr=err, start_new_session=True, env=process_env)
+            except OSError as exc:
+                raise CodeError(f"{self.name}: cannot start {self.command[0]}: {exc.strerror}") from None
+            try:
+                returncode = process.wait(timeout=self.timeout)
+            except subprocess.TimeoutExpired:
+                _kill_group(process.pid)
+                process.wait()
+                raise CodeError(f"{self.name} timed out after {self.timeout:g} s") from None
+            finally:
+                _kill_group(process.pid)  # children it left behind
+        if returncode < 0:
+            try:
+                signame = signal.Signals(-returncode).name
+            except ValueError:
+                signame = f"signal {-returncode}"
+            raise CodeError(f"{self.name} was killed by {signame}")
+        if returncode != 0:
+            detail = _tail(stderr) or _tail(stdout)
+            raise CodeError(f"{self.name} exited with status {returncode}" + (f": {detail}" if detail else ""))
+        if not self.output_file:
+            return CodeOutput()
+        return CodeOutput(slha=read_slha(workdir / self.output_file))

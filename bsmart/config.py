@@ -1,0 +1,480 @@
+"""Input file (BSMArt's JSON format) -> validated, typed run configuration.
+
+Everything wrong in the file is reported as one :class:`ConfigError` line naming the file,
+block and key, before any code runs. Unknown keys give warnings, not errors.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import shlex
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from bsmart.codes.base import Chain, Code
+from bsmart.errors import ConfigError, ExpressionError
+from bsmart.expr import Expression
+from bsmart.likelihood import SCALINGS, Observable
+from bsmart.settings import parse_bool, parse_float, parse_int
+from bsmart.slha import Template
+from bsmart.space import Space, Variable, parse_grid_values
+
+RESERVED_NAMES = {"ID", "NLL", "valid", "good", "iteration", "error", "VARIABLE", "seconds"}
+_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.+\-()\[\]]{0,99}$")
+_FILE_RE = re.compile(r"^[A-Za-z0-9_.+\-]{1,200}$")
+
+# Setup keys the core reads, or accepts from BSMArt files without using them.
+SETUP_KEYS = {
+    "RunName", "Type", "Scan", "Cores", "Seed", "Output File", "Skip SLHA Files", "SLHA_Output", "Timeout",
+    "debug", "Temporary Directory", "Environment Variables", "Spectrum File", "Threshold", "csv", "csv name",
+    "Resume", "Store Invalid", "StoreAllPoints", "Store Output Files", "StoreInputs", "StoreSeparateFiles",
+    "StoreEverything", "Precision", "Use TQDM", "Short", "Store In Memory", "Merge Results", "Device",
+}
+TOP_KEYS = {"Setup", "Scan", "Variables", "Observables", "Codes", "Blocks", "Derived Variables", "Plotting",
+            "Networks", "Fitting", "MPI"}
+OBSERVABLE_KEYS = {"SLHA", "FUNCTION", "SCALING", "MEAN", "VARIANCE", "RANGE", "LOWER_BOUND", "UPPER_BOUND",
+                   "LOG_SCALING", "VALID", "SIGMA"}
+CODE_KEYS = {"Run", "Function", "Command", "InputFile", "OutputFile", "Observables", "Conditions", "Timeout",
+             "Template", "Environment Variables", "Settings", "Type"}
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """The validated input file. Scans read their own settings from ``raw`` via their meta."""
+
+    path: Path
+    raw: Mapping[str, Any]
+    scan_name: str
+    run_name: str
+    cores: int
+    seed: int | None
+    output_file: str
+    timeout: float
+    debug: bool
+    threshold: float | None
+    temp_dir: Path | None
+    space: Space
+    chain: Chain
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def base_dir(self) -> Path:
+        return self.path.parent
+
+    @property
+    def observables(self) -> dict[str, Observable]:
+        return self.chain.observables
+
+    def resolve_path(self, value: str) -> Path:
+        """Relative paths in the input file are relative to the input file's folder."""
+        return (self.base_dir / Path(value).expanduser()).resolve()
+
+
+def read_json(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise ConfigError(f"cannot read input file: {exc.strerror}", file=str(path)) from None
+    except UnicodeDecodeError:
+        raise ConfigError("input file is not UTF-8 text", file=str(path)) from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}", file=str(path)) \
+            from None
+    except RecursionError:
+        raise ConfigError("invalid JSON: nested too deeply", file=str(path)) from None
+    if not isinstance(data, dict):
+        raise ConfigError("the top level must be a JSON object", file=str(path))
+    return data
+
+
+def _block(raw: Mapping[str, Any], name: str, file: str, required: bool = False) -> dict[str, Any]:
+    value = raw.get(name)
+    if value is None:
+        if required:
+            raise ConfigError("block is missing", file=file, where=name)
+        return {}
+    if not isinstance(value, dict):
+        raise ConfigError("must be a JSON object", file=file, where=name)
+    return value
+
+
+def _check_name(name: str, where: str, file: str) -> None:
+    if not isinstance(name, str) or not _NAME_RE.match(name):
+        raise ConfigError(f"name {name!r} must start with a letter and use letters, digits, _ . + - ( ) [ ]",
+                          file=file, where=where)
+    if name in RESERVED_NAMES:
+        raise ConfigError(f"name '{name}' is reserved for an output column", file=file, where=where)
+
+
+def scan_name_of(raw: Mapping[str, Any], file: str) -> str:
+    setup = raw.get("Setup") if isinstance(raw.get("Setup"), dict) else {}
+    for where, value in (("Scan", raw.get("Scan")), ("Setup.Scan", setup.get("Scan")),
+                         ("Setup.Type", setup.get("Type"))):
+        if value is not None:
+            if not isinstance(value, str) or not value.strip():
+                raise ConfigError(f"scan name must be a string, got {value!r}", file=file, where=where)
+            return value.strip()
+    raise ConfigError("no scan selected: set \"Scan\" (e.g. \"Random\") or Setup.Type", file=file, where="Setup")
+
+
+# -- variables -----------------------------------------------------------------------------
+
+def _number_pair(value: Any, where: str, file: str, *, allow_inf: bool = False) -> tuple[float, float]:
+    if not isinstance(value, (list, tuple)) or len(value) != 2:
+        raise ConfigError(f"expected [low, high], got {value!r}", file=file, where=where)
+    lo, hi = (parse_float(v, where, file, finite=not allow_inf) for v in value)
+    if math.isnan(lo) or math.isnan(hi) or not lo < hi:
+        raise ConfigError(f"low must be below high, got {value!r}", file=file, where=where)
+    return lo, hi
+
+
+def parse_variable(name: str, spec: Any, file: str) -> Variable:
+    where = f"Variables.{name}"
+    _check_name(name, where, file)
+    if isinstance(spec, bool):
+        raise ConfigError(f"expected a range, got {spec!r}", file=file, where=where)
+    if isinstance(spec, (int, float)):
+        value = parse_float(spec, where, file)
+        return Variable(name, value, value, "FIXED")
+    if isinstance(spec, (str, list)):  # Grid: "np.linspace(...)" or a list of values
+        values = parse_grid_values(spec if isinstance(spec, str) else repr(spec), where)
+        return Variable(name, min(values), max(values), "UNIFORM", grid=values)
+    if not isinstance(spec, dict):
+        raise ConfigError(f"expected {{\"RANGE\": [low, high]}}, got {spec!r}", file=file, where=where)
+    prior = spec.get("PRIOR", "UNIFORM")
+    if isinstance(prior, dict):  # BSMArt's {"TYPE": ..., "MEAN": ...} form
+        prior = prior.get("TYPE", "UNIFORM")
+    if not isinstance(prior, str) or prior.upper() not in ("UNIFORM", "LOG", "FIXED", "LINEAR", "FLAT"):
+        raise ConfigError(f"PRIOR {prior!r} is not supported (UNIFORM, LOG, FIXED)", file=file,
+                          where=f"{where}.PRIOR")
+    prior = {"LINEAR": "UNIFORM", "FLAT": "UNIFORM"}.get(prior.upper(), prior.upper())
+    grid = None
+    if "VALUES" in spec:
+        grid = parse_grid_values(spec["VALUES"] if isinstance(spec["VALUES"], str) else repr(spec["VALUES"]),
+                                 f"{where}.VALUES")
+    if prior == "FIXED":
+        raw_value = spec.get("VALUE", spec.get("MEAN", (spec.get("PRIOR") or {}).get("MEAN")
+                                      if isinstance(spec.get("PRIOR"), dict) else None))
+        if raw_value is None and "RANGE" in spec:
+            lo, hi = _number_pair(spec["RANGE"], f"{where}.RANGE", file)
+            raw_value = 0.5 * (lo + hi)
+        if raw_value is None:
+            raise ConfigError("a FIXED variable needs VALUE (or MEAN, or RANGE)", file=file, where=where)
+        value = parse_float(raw_value, f"{where}.VALUE", file)
+        return Variable(name, value, value, "FIXED")
+    if "RANGE" not in spec:
+        if grid is not None:
+            return Variable(name, min(grid), max(grid), prior, grid=grid)
+        raise ConfigError("RANGE is missing", file=file, where=where)
+    lo, hi = _number_pair(spec["RANGE"], f"{where}.RANGE", file)
+    if prior == "LOG" and lo <= 0:
+        raise ConfigError(f"a LOG variable needs a positive range, got [{lo:g}, {hi:g}]", file=file,
+                          where=f"{where}.RANGE")
+    return Variable(name, lo, hi, prior, grid=grid)
+
+
+# -- observables -----------------------------------------------------------------------------
+
+def _optional_float(spec: Mapping[str, Any], key: str, where: str, file: str) -> float | None:
+    if spec.get(key) is None:
+        return None
+    value = spec[key]
+    if isinstance(value, str) and value.strip().lower().lstrip("+-") in ("inf", "infinity"):
+        return -math.inf if value.strip().startswith("-") else math.inf
+    return parse_float(value, f"{where}.{key}", file)
+
+
+def parse_observable(name: str, spec: Any, file: str, code: str | None, known_names: set[str]) -> Observable:
+    where = f"Codes.{code}.Observables.{name}" if code else f"Observables.{name}"
+    _check_name(name, where, file)
+    if not isinstance(spec, dict):
+        raise ConfigError("must be a JSON object", file=file, where=where)
+    slha = None
+    if "SLHA" in spec:
+        entry = spec["SLHA"]
+        if not (isinstance(entry, list) and len(entry) == 2 and isinstance(entry[0], str)):
+            raise ConfigError(f"expected [\"BLOCK\", [i, ...]], got {entry!r}", file=file, where=f"{where}.SLHA")
+        keys = entry[1] if isinstance(entry[1], list) else [entry[1]]
+        try:
+            if entry[0].upper() == "BR":
+                keys = (int(keys[0]), tuple(int(k) for k in keys[1]))
+            else:
+                keys = tuple(int(k) for k in keys)
+        except (TypeError, ValueError, IndexError):
+            raise ConfigError(f"bad SLHA entry {entry!r}", file=file, where=f"{where}.SLHA") from None
+        if not keys:
+            raise ConfigError("SLHA entry needs at least one index", file=file, where=f"{where}.SLHA")
+        slha = (entry[0].upper(), keys)
+    function = None
+    if "FUNCTION" in spec:
+        try:
+            function = Expression(str(spec["FUNCTION"]))
+        except ExpressionError as exc:
+            raise ConfigError(str(exc), file=file, where=f"{where}.FUNCTION") from None
+    mean = _optional_float(spec, "MEAN", where, file)
+    sigma = _optional_float(spec, "VARIANCE", where, file)
+    if sigma is None:
+        sigma = _optional_float(spec, "SIGMA", where, file)
+    if "RANGE" in spec and spec["RANGE"] is not None:
+        lo, hi = _number_pair(spec["RANGE"], f"{where}.RANGE", file)
+        if mean is None:
+            mean, sigma = 0.5 * (lo + hi), 0.5 * (hi - lo) if sigma is None else sigma
+    scaling = spec.get("SCALING")
+    if scaling is None:
+        scaling = "GAUSS" if mean is not None and sigma is not None else "OFF"
+    if not isinstance(scaling, str) or scaling.upper() not in SCALINGS:
+        raise ConfigError(f"SCALING {scaling!r} is not one of {', '.join(SCALINGS)}", file=file,
+                          where=f"{where}.SCALING")
+    scaling = scaling.upper()
+    if scaling in ("GAUSS", "UPPER", "LOWER", "LOG", "BIAS"):
+        if mean is None or sigma is None:
+            raise ConfigError(f"SCALING {scaling} needs MEAN and VARIANCE (the width)", file=file, where=where)
+        if scaling != "BIAS" and not sigma > 0:
+            raise ConfigError(f"VARIANCE (the width) must be positive, got {sigma:g}", file=file, where=where)
+        if scaling == "BIAS" and mean == 0:
+            raise ConfigError("SCALING BIAS needs a non-zero MEAN", file=file, where=where)
+    lower = _optional_float(spec, "LOWER_BOUND", where, file)
+    upper = _optional_float(spec, "UPPER_BOUND", where, file)
+    valid = None
+    if spec.get("VALID") is not None:
+        v = spec["VALID"]
+        if not isinstance(v, list) or len(v) != 2:
+            raise ConfigError(f"expected [low, high], got {v!r}", file=file, where=f"{where}.VALID")
+        valid = (_optional_float({"v": v[0]}, "v", f"{where}.VALID", file),
+                 _optional_float({"v": v[1]}, "v", f"{where}.VALID", file))
+        if not valid[0] <= valid[1]:
+            raise ConfigError(f"low must not exceed high, got {v!r}", file=file, where=f"{where}.VALID")
+    return Observable(
+        name=name, scaling=scaling, mean=mean, sigma=sigma, lower_bound=lower, upper_bound=upper,
+        log_scaling=parse_bool(spec.get("LOG_SCALING", False), f"{where}.LOG_SCALING", file),
+        slha=slha, function=function, valid=valid, code=code,
+    )
+
+
+# -- codes --------------------------------------------------------------------------------
+
+def _resolve_command(command: Any, base_dir: Path, where: str, file: str) -> list[str]:
+    if isinstance(command, str):
+        try:
+            args = shlex.split(command)
+        except ValueError as exc:
+            raise ConfigError(f"cannot split command: {exc}", file=file, where=where) from None
+    elif isinstance(command, list) and all(isinstance(a, str) for a in command):
+        args = list(command)
+    else:
+        raise ConfigError(f"expected a command string or list of strings, got {command!r}", file=file, where=where)
+    if not args:
+        raise ConfigError("command is empty", file=file, where=where)
+    program = Path(args[0]).expanduser()
+    if "/" in args[0] or args[0].startswith("~"):
+        program = program if program.is_absolute() else (base_dir / program).resolve()
+        if not program.is_file():
+            raise ConfigError(f"program {program} does not exist", file=file, where=where)
+        args[0] = str(program)
+    else:
+        found = shutil.which(args[0])
+        if found is None:
+            raise ConfigError(f"program '{args[0]}' is not on PATH", file=file, where=where)
+        args[0] = found
+    return args
+
+
+def _safe_file_name(value: Any, where: str, file: str) -> str:
+    if not isinstance(value, str) or not _FILE_RE.match(value) or value in (".", ".."):
+        raise ConfigError(f"{value!r} must be a plain file name (no folders)", file=file, where=where)
+    return value
+
+
+def parse_code(name: str, spec: Any, ctx: dict[str, Any]) -> Code | None:
+    from bsmart.codes.external import ExternalCode
+    from bsmart.codes.python import PythonCode
+    from bsmart.codes.toy_targets import ToyTargets
+
+    file, base_dir = ctx["file"], ctx["base_dir"]
+    where = f"Codes.{name}"
+    if not isinstance(spec, dict):
+        raise ConfigError("must be a JSON object", file=file, where=where)
+    if not parse_bool(spec.get("Run", True), f"{where}.Run", file):
+        return None
+    for key in spec:
+        if key not in CODE_KEYS and key not in ctx["toy_keys"]:
+            ctx["warnings"].append(f"{file}: {where}.{key}: unknown key, ignored")
+    observables_spec = spec.get("Observables") or {}
+    if not isinstance(observables_spec, dict):
+        raise ConfigError("must be a JSON object", file=file, where=f"{where}.Observables")
+    observables = {o: parse_observable(o, s, file, name, ctx["names"]) for o, s in observables_spec.items()}
+    conditions_spec = spec.get("Conditions") or []
+    if isinstance(conditions_spec, str):
+        conditions_spec = [conditions_spec]
+    if not isinstance(conditions_spec, list):
+        raise ConfigError("must be a list of expressions", file=file, where=f"{where}.Conditions")
+    conditions = []
+    for i, text in enumerate(conditions_spec):
+        try:
+            conditions.append(Expression(str(text)))
+        except ExpressionError as exc:
+            raise ConfigError(str(exc), file=file, where=f"{where}.Conditions[{i}]") from None
+    common = {"observables": observables, "conditions": conditions}
+    if "Function" in spec:
+        settings = spec.get("Settings") or {}
+        return PythonCode(name, str(spec["Function"]), base_dir, settings=settings, **common)
+    if name == "toy_targets" or spec.get("Type") == "toy_targets":
+        return ToyTargets(name, settings=spec, variable_names=ctx["variable_names"], **common)
+    if "Command" not in spec:
+        raise ConfigError("needs \"Function\" (a Python code), \"Command\" (a program), or the name toy_targets",
+                          file=file, where=where)
+    command = _resolve_command(spec["Command"], base_dir, f"{where}.Command", file)
+    input_file = spec.get("InputFile")
+    output_file = spec.get("OutputFile")
+    template = None
+    template_path = spec.get("Template")
+    if input_file is not None:
+        input_name = Path(str(input_file)).name
+        if template_path is None and not ctx["template_used"] and not ctx["skip_slha"]:
+            template_path = input_file  # BSMArt: the first code's InputFile is the template
+        if template_path is not None:
+            ctx["template_used"] = True
+            template = Template.from_file(ctx["resolve"](str(template_path)), ctx["names"] | ctx["derived"],
+                                          overrides=ctx["blocks"])
+        input_file = _safe_file_name(input_name, f"{where}.InputFile", file)
+    if output_file is not None:
+        output_file = _safe_file_name(output_file, f"{where}.OutputFile", file)
+    if name.lower().startswith("spheno") and not any(p in " ".join(command) for p in ("{InputFile}", "{OutputFile}")) \
+            and input_file and output_file:
+        command += ["{InputFile}", "{OutputFile}"]  # SPheno takes its two files as arguments
+    timeout = parse_float(spec.get("Timeout", ctx["timeout"]), f"{where}.Timeout", file)
+    if timeout <= 0:
+        raise ConfigError("must be positive", file=file, where=f"{where}.Timeout")
+    environment = spec.get("Environment Variables") or {}
+    if not isinstance(environment, dict):
+        raise ConfigError("must be a JSON object", file=file, where=f"{where}.Environment Variables")
+    return ExternalCode(name, command, input_file=input_file, output_file=output_file, template=template,
+                        timeout=timeout, environment={str(k): str(v) for k, v in environment.items()}, **common)
+
+
+# -- the whole file -------------------------------------------------------------------------
+
+def load_config(path: str | Path, seed: int | None = None, debug: bool | None = None) -> RunConfig:
+    path = Path(path).expanduser().resolve()
+    file = str(path)
+    if not path.is_file():
+        raise ConfigError("input file does not exist", file=file)
+    raw = read_json(path)
+    return build_config(raw, path, seed=seed, debug=debug)
+
+
+def build_config(raw: Mapping[str, Any], path: Path, seed: int | None = None, debug: bool | None = None) \
+        -> RunConfig:
+    file = str(path)
+    warnings: list[str] = []
+    for key in raw:
+        if key not in TOP_KEYS:
+            warnings.append(f"{file}: {key}: unknown block, ignored")
+    setup = _block(raw, "Setup", file)
+    scan_name = scan_name_of(raw, file)
+
+    run_name = setup.get("RunName") or "BSMArt_run"
+    if not isinstance(run_name, str) or Path(run_name).is_absolute() or ".." in Path(run_name).parts:
+        raise ConfigError(f"{run_name!r} must be a relative folder name without '..'", file=file,
+                          where="Setup.RunName")
+    cores = parse_int(setup.get("Cores", 1), "Setup.Cores", file)
+    if not 1 <= cores <= 1024:
+        raise ConfigError(f"must be between 1 and 1024, got {cores}", file=file, where="Setup.Cores")
+    if seed is None and setup.get("Seed") is not None:
+        seed = parse_int(setup["Seed"], "Setup.Seed", file)
+    if seed is not None and not 0 <= seed < 2 ** 63:
+        raise ConfigError(f"must be a non-negative integer, got {seed}", file=file, where="Setup.Seed")
+    output_file = _safe_file_name(str(setup.get("Output File", "SLHA_output")), "Setup.Output File", file)
+    timeout = parse_float(setup.get("Timeout", 600), "Setup.Timeout", file)
+    if timeout <= 0:
+        raise ConfigError("must be positive", file=file, where="Setup.Timeout")
+    if debug is None:
+        debug = parse_bool(setup.get("debug", False), "Setup.debug", file)
+    threshold = None
+    networks = raw.get("Networks") if isinstance(raw.get("Networks"), dict) else {}
+    for where, value in (("Setup.Threshold", setup.get("Threshold")),
+                         ("Networks.Threshold_Value", networks.get("Threshold_Value"))):
+        if value is not None:
+            threshold = parse_float(value, where, file)
+    skip_slha = parse_bool(setup.get("Skip SLHA Files", False), "Setup.Skip SLHA Files", file)
+    temp_dir = setup.get("Temporary Directory")
+    temp_dir = (path.parent / Path(str(temp_dir)).expanduser()).resolve() if temp_dir else None
+    environment = setup.get("Environment Variables") or {}
+    if not isinstance(environment, dict):
+        raise ConfigError("must be a JSON object", file=file, where="Setup.Environment Variables")
+
+    variables_spec = _block(raw, "Variables", file, required=True)
+    variables = [parse_variable(name, spec, file) for name, spec in variables_spec.items()]
+    space = Space(variables) if variables else None
+    if space is None:
+        raise ConfigError("no variables declared", file=file, where="Variables")
+    names = set(space.names)
+
+    derived: dict[str, Expression] = {}
+    for name, text in _block(raw, "Derived Variables", file).items():
+        where = f"Derived Variables.{name}"
+        _check_name(name, where, file)
+        if name in names:
+            raise ConfigError("has the name of a variable", file=file, where=where)
+        try:
+            expr = Expression(str(text))
+        except ExpressionError as exc:
+            raise ConfigError(str(exc), file=file, where=where) from None
+        unknown = sorted(expr.names - names - set(derived))
+        if unknown:
+            raise ConfigError(f"uses unknown name(s) {unknown}", file=file, where=where)
+        derived[name] = expr
+
+    blocks = _block(raw, "Blocks", file)
+    ctx = {
+        "file": file, "base_dir": path.parent, "warnings": warnings, "names": names, "derived": set(derived),
+        "variable_names": space.names, "template_used": False, "skip_slha": skip_slha, "blocks": blocks,
+        "timeout": timeout, "resolve": lambda p: (path.parent / Path(p).expanduser()).resolve(),
+        "toy_keys": {"Rosenbrock a", "Rosenbrock b", "Rastrigin A", "Ackley a", "Ackley b", "Ackley c",
+                     "Himmelblau a", "Himmelblau b", "Easom center", "Shell center", "TwoShell centers",
+                     "TwoShell radius", "Invalid fraction"},
+    }
+    codes_spec = _block(raw, "Codes", file, required=True)
+    codes = [c for name, spec in codes_spec.items() if (c := parse_code(name, spec, ctx)) is not None]
+    if not codes:
+        raise ConfigError("no code has Run set to true", file=file, where="Codes")
+    for code in codes:
+        if environment:
+            if hasattr(code, "environment"):
+                code.environment = {**{str(k): str(v) for k, v in environment.items()}, **code.environment}
+
+    observables: dict[str, Observable] = {}
+    for name, spec in _block(raw, "Observables", file).items():
+        obs = parse_observable(name, spec, file, None, names)
+        if obs.slha is not None and not any(getattr(c, "output_file", None) for c in codes):
+            raise ConfigError("reads an SLHA entry but no code writes an OutputFile", file=file,
+                              where=f"Observables.{name}")
+        observables[name] = obs
+    for code in codes:
+        for name, obs in code.observables.items():
+            if name in observables:
+                raise ConfigError("declared twice (globally or in two codes)", file=file,
+                                  where=f"Codes.{code.name}.Observables.{name}")
+            if obs.slha is not None and not getattr(code, "output_file", None):
+                raise ConfigError("reads an SLHA entry but this code has no OutputFile", file=file,
+                                  where=f"Codes.{code.name}.Observables.{name}")
+            observables[name] = obs
+    clash = sorted(set(observables) & (names | set(derived)))
+    if clash:
+        raise ConfigError(f"observable(s) {clash} have the name of a variable", file=file, where="Observables")
+
+    spectrum_file = setup.get("Spectrum File")
+    spectrum_code = next((c.name for c in codes if spectrum_file and getattr(c, "output_file", None) == spectrum_file),
+                         None)
+    chain = Chain(codes, observables, space.names, derived, spectrum_code)
+    for code in codes:
+        code.check()
+    return RunConfig(path=path, raw=raw, scan_name=scan_name, run_name=run_name, cores=cores, seed=seed,
+                     output_file=output_file, timeout=timeout, debug=debug, threshold=threshold,
+                     temp_dir=temp_dir, space=space, chain=chain, warnings=tuple(warnings))

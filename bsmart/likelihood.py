@@ -1,0 +1,121 @@
+"""Observables' likelihoods: SCALING types -> log-likelihood -> capped loss -> total NLL.
+
+The formulas are listed in docs/likelihoods.md. Each observable contributes
+``loss = -M * expm1(LL / M)`` (about ``-LL`` for small ``|LL|``, smoothly saturating at
+``M = log(DBL_MAX) + 1 ~ 710.78``); a missing, NaN or infinite value, or a failed point,
+contributes exactly ``M``. The point's NLL is the sum of the losses.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from dataclasses import dataclass
+from typing import Mapping
+
+from bsmart.expr import Expression
+
+MAX_LOSS = math.log(sys.float_info.max) + 1.0  # 710.78...
+
+SCALINGS = (
+    "GAUSS", "OFF", "UPPER", "LOWER", "BIAS", "USER", "SIGUSER", "EXPUSER", "MINUSEXPUSER", "LOGUSER",
+    "LOG", "CFUNCTION",
+)
+
+
+@dataclass(frozen=True)
+class Observable:
+    """One observable: where its value comes from and how it enters the likelihood."""
+
+    name: str
+    scaling: str = "OFF"
+    mean: float | None = None
+    sigma: float | None = None  # BSMArt's "VARIANCE" key is used as a standard deviation
+    lower_bound: float | None = None
+    upper_bound: float | None = None
+    log_scaling: bool = False
+    slha: tuple[str, tuple[int, ...]] | None = None  # (BLOCK, (i, j, ...))
+    function: Expression | None = None
+    valid: tuple[float, float] | None = None  # point invalid outside [lo, hi]
+    code: str | None = None  # the code that declared it (None = global)
+
+    @property
+    def used(self) -> bool:
+        return self.scaling != "OFF"
+
+    def log_likelihood(self, x: float) -> float:
+        """Log-likelihood of value ``x``; NaN when it cannot be computed."""
+        try:
+            x = float(x)
+        except (TypeError, ValueError):
+            return math.nan
+        if not math.isfinite(x):
+            return math.nan
+        s, m = self.scaling, self.mean
+        try:
+            if s == "GAUSS":
+                return -((x - m) ** 2) / (2.0 * self.sigma ** 2)
+            if s == "UPPER":  # x should stay below m
+                return _log_sigmoid((m - x) / self.sigma)
+            if s == "LOWER":  # x should stay above m
+                return _log_sigmoid((x - m) / self.sigma)
+            if s == "BIAS":
+                return self.sigma * math.log(x / m)
+            if s == "USER":  # x is a likelihood or p-value
+                return math.log(x) if x > 0 else math.nan
+            if s == "SIGUSER":
+                return _log_sigmoid(x)
+            if s == "EXPUSER":  # x is already a log-likelihood
+                return x
+            if s in ("MINUSEXPUSER", "LOGUSER"):  # x is a negative log-likelihood
+                return -x
+            if s == "LOG":  # Lorentzian-like: L = 1 / (1 + (x-m)^2 / (2 s^2))
+                return -math.log1p((x - m) ** 2 / (2.0 * self.sigma ** 2))
+            if s == "CFUNCTION":
+                return self._cfunction(x)
+        except (ValueError, ZeroDivisionError, OverflowError):
+            return math.nan
+        return 0.0  # OFF
+
+    def _cfunction(self, x: float) -> float:
+        """-log10(1 + d), with d the distance outside [lo, hi] (optionally in log space)."""
+        lo = self.lower_bound if self.lower_bound is not None else (
+            self.mean - self.sigma if self.mean is not None and self.sigma is not None else -math.inf)
+        hi = self.upper_bound if self.upper_bound is not None else (
+            self.mean + self.sigma if self.mean is not None and self.sigma is not None else math.inf)
+        if self.log_scaling:
+            x = math.log(x)
+            lo = math.log(lo) if lo > 0 else -math.inf
+            hi = math.log(hi) if hi > 0 else (math.inf if hi == math.inf else -math.inf)
+        distance = max(lo - x, x - hi, 0.0)
+        return -math.log10(1.0 + distance)
+
+    def loss(self, x: float) -> float:
+        return loss_from_log_likelihood(self.log_likelihood(x))
+
+
+def _log_sigmoid(z: float) -> float:
+    # log(1 / (1 + e^-z)) without overflow
+    return -math.log1p(math.exp(-z)) if z > -30 else z - math.log1p(math.exp(z))
+
+
+def loss_from_log_likelihood(ll: float) -> float:
+    """Smoothly capped loss in [-M, M]; NaN or infinite log-likelihood gives M."""
+    if not math.isfinite(ll):
+        return MAX_LOSS
+    ll = min(ll, MAX_LOSS)  # a huge positive LL would overflow expm1
+    return -MAX_LOSS * math.expm1(ll / MAX_LOSS)
+
+
+def losses(observables: Mapping[str, Observable], values: Mapping[str, float] | None) -> dict[str, float]:
+    """Per-observable losses of the used observables; ``values=None`` means the point failed."""
+    if values is None:
+        return {name: MAX_LOSS for name, obs in observables.items() if obs.used}
+    return {name: obs.loss(values.get(name, math.nan)) for name, obs in observables.items() if obs.used}
+
+
+def total_nll(per_observable: Mapping[str, float], valid: bool = True) -> float:
+    """Sum of the losses; an invalid point with no used observable still gets M."""
+    if not valid and not per_observable:
+        return MAX_LOSS
+    return float(sum(per_observable.values()))

@@ -1,0 +1,19 @@
+"""The one type that flows from the run manager to the results and the scans."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class EvaluatedPoint:
+    id: int
+    variables: dict[str, float]
+    observables: dict[str, float] = field(default_factory=dict)
+    losses: dict[str, float] = field(default_factory=dict)
+    nll: float = float("nan")
+    valid: bool = False
+    good: bool = False
+    error: str | None = None
+    iteration: int = 0
+    seconds: float = 0.0

@@ -1,0 +1,204 @@
+"""Result storage: the run folder, its CSV files (appended and flushed per batch), the summary,
+and reading CSVs back (``InitCSV``, the ``read_csv`` scan).
+
+Layout of ``<RunName>/`` (see docs/outputs.md)::
+
+    all_points.csv                  every evaluated point
+    good_points.csv                 the points that pass (the scan's target)
+    Spectrum_Files/<Output File>.csv  valid points (BSMArt's file name and leading columns)
+    input.json  bsmart.log  summary.json  [iterations.csv  model/]
+
+Every CSV has the columns ``ID, <variables>, <observables>, loss_<observable>..., NLL, valid,
+good, iteration, seconds, error``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+import numpy as np
+
+from bsmart.errors import BsmartError, ConfigError
+from bsmart.points import EvaluatedPoint
+from bsmart.space import Space
+
+ALL_POINTS = "all_points.csv"
+GOOD_POINTS = "good_points.csv"
+SUMMARY = "summary.json"
+ITERATIONS = "iterations.csv"
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, bool):
+        return "True" if value else "False"
+    if isinstance(value, float):
+        return repr(value) if math.isfinite(value) else ("nan" if math.isnan(value) else str(value))
+    return "" if value is None else str(value)
+
+
+class _CsvFile:
+    """A CSV opened for appending; each ``write_rows`` ends with flush + fsync."""
+
+    def __init__(self, path: Path, header: Sequence[str]):
+        self.path = path
+        fresh = not path.exists() or path.stat().st_size == 0
+        self._fh = open(path, "a", newline="")
+        self._writer = csv.writer(self._fh)
+        if fresh:
+            self._writer.writerow(header)
+            self._sync()
+
+    def write_rows(self, rows: Iterable[Sequence[Any]]) -> None:
+        self._writer.writerows([[_fmt(v) for v in row] for row in rows])
+        self._sync()
+
+    def _sync(self) -> None:
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
+
+    def close(self) -> None:
+        self._fh.close()
+
+
+class ResultStore:
+    """Owns the run folder. Scans never write files themselves; they go through here."""
+
+    def __init__(self, run_dir: Path, variable_names: Sequence[str], observable_names: Sequence[str],
+                 loss_names: Sequence[str], output_file: str = "SLHA_output", overwrite: bool = False):
+        self.run_dir = Path(run_dir)
+        if self.run_dir.exists() and any(self.run_dir.iterdir()):
+            if not overwrite:
+                raise BsmartError(f"run folder {self.run_dir} already exists; choose another RunName, "
+                                  f"or pass --overwrite to replace it")
+            shutil.rmtree(self.run_dir)
+        (self.run_dir / "Spectrum_Files").mkdir(parents=True, exist_ok=True)
+        self.variable_names = tuple(variable_names)
+        self.observable_names = tuple(observable_names)
+        self.loss_names = tuple(loss_names)
+        self.header = ["ID", *self.variable_names, *self.observable_names,
+                       *(f"loss_{n}" for n in self.loss_names), "NLL", "valid", "good", "iteration", "seconds",
+                       "error"]
+        self.all_path = self.run_dir / ALL_POINTS
+        self.good_path = self.run_dir / GOOD_POINTS
+        self.valid_path = self.run_dir / "Spectrum_Files" / f"{output_file}.csv"
+        self._all = _CsvFile(self.all_path, self.header)
+        self._good = _CsvFile(self.good_path, self.header)
+        self._valid = _CsvFile(self.valid_path, self.header)
+        self._iterations: _CsvFile | None = None
+
+    def row(self, p: EvaluatedPoint) -> list[Any]:
+        return [p.id, *(p.variables[n] for n in self.variable_names),
+                *(p.observables.get(n, math.nan) for n in self.observable_names),
+                *(p.losses.get(n, math.nan) for n in self.loss_names),
+                p.nll, p.valid, p.good, p.iteration, round(p.seconds, 6), p.error]
+
+    def append(self, points: Sequence[EvaluatedPoint]) -> None:
+        rows = [self.row(p) for p in points]
+        self._all.write_rows(rows)
+        self._valid.write_rows(r for r, p in zip(rows, points) if p.valid)
+        self._good.write_rows(r for r, p in zip(rows, points) if p.good)
+
+    def append_iteration(self, record: Mapping[str, Any]) -> None:
+        if self._iterations is None:
+            self._iterations = _CsvFile(self.run_dir / ITERATIONS, list(record))
+        self._iterations.write_rows([list(record.values())])
+
+    def model_dir(self) -> Path:
+        path = self.run_dir / "model"
+        path.mkdir(exist_ok=True)
+        return path
+
+    def save_input(self, raw: Mapping[str, Any]) -> None:
+        (self.run_dir / "input.json").write_text(json.dumps(raw, indent=2) + "\n")
+
+    def write_summary(self, summary: Mapping[str, Any]) -> None:
+        tmp = self.run_dir / (SUMMARY + ".tmp")
+        tmp.write_text(json.dumps(summary, indent=2, default=str) + "\n")
+        os.replace(tmp, self.run_dir / SUMMARY)  # never a half-written summary
+
+    def close(self) -> None:
+        for f in (self._all, self._good, self._valid, self._iterations):
+            if f is not None:
+                f.close()
+
+
+# -- reading CSVs back --------------------------------------------------------------------
+
+@dataclass
+class PointTable:
+    """Points read from a CSV: physical values (rows in the declared space) and their NLL."""
+
+    physical: np.ndarray
+    nll: np.ndarray | None
+    rows_read: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+
+    def report(self) -> str:
+        skipped = ", ".join(f"{n} {why}" for why, n in self.skipped.items() if n)
+        return f"{len(self.physical)} of {self.rows_read} rows used" + (f" (skipped: {skipped})" if skipped else "")
+
+
+def read_points_csv(path: Path, space: Space, *, need_nll: bool = False, where: str = "InitCSV",
+                    observables: Mapping[str, Any] | None = None) -> PointTable:
+    """Read the variable columns (and NLL) of a CSV written by bsmart, BSMArt or by hand.
+
+    Rows with a non-numeric or NaN variable, outside the declared ranges, or duplicated, are
+    skipped and counted. The NLL comes from an ``NLL`` column, else it is recomputed from
+    observable columns named as the configured observables, else it is missing.
+    """
+    import pandas as pd
+
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"file {path} does not exist", where=where)
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, on_bad_lines="skip", engine="python")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as exc:
+        raise ConfigError(f"{path} is not a readable CSV: {str(exc).splitlines()[0][:200]}", where=where) from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    missing = [n for n in space.names if n not in frame.columns]
+    free_missing = [n for n in missing if not next(v for v in space.variables if v.name == n).fixed]
+    if free_missing:
+        raise ConfigError(f"{path} has no column(s) {free_missing} (columns: {list(frame.columns)[:20]})",
+                          where=where)
+    rows_read = len(frame)
+    physical = np.empty((rows_read, len(space.names)))
+    for i, var in enumerate(space.variables):
+        if var.name in frame.columns:
+            physical[:, i] = pd.to_numeric(frame[var.name].str.strip(), errors="coerce").to_numpy(float)
+        else:
+            physical[:, i] = var.lower
+    nll = None
+    if "NLL" in frame.columns:
+        nll = pd.to_numeric(frame["NLL"].str.strip(), errors="coerce").to_numpy(float)
+    elif observables and all(name in frame.columns for name, o in observables.items() if o.used):
+        from bsmart.likelihood import losses, total_nll
+        values = {n: pd.to_numeric(frame[n].str.strip(), errors="coerce").to_numpy(float)
+                  for n, o in observables.items() if o.used}
+        nll = np.array([total_nll(losses(observables, {n: v[r] for n, v in values.items()}))
+                        for r in range(rows_read)])
+    if need_nll and nll is None:
+        raise ConfigError(f"{path} has no NLL column and no columns for the used observables", where=where)
+    skipped: dict[str, int] = {}
+    keep = np.all(np.isfinite(physical), axis=1)
+    skipped["non-numeric or NaN variables"] = int((~keep).sum())
+    if nll is not None:
+        bad_nll = keep & ~np.isfinite(nll)
+        skipped["non-numeric NLL"] = int(bad_nll.sum())
+        keep &= ~bad_nll
+    inside = np.zeros(rows_read, bool)
+    inside[keep] = space.contains(physical[keep])
+    skipped["outside the declared ranges"] = int((keep & ~inside).sum())
+    keep &= inside
+    _, first = np.unique(physical[keep], axis=0, return_index=True) if keep.any() else (None, np.array([], int))
+    unique = np.zeros(rows_read, bool)
+    unique[np.flatnonzero(keep)[np.sort(first)]] = True
+    skipped["duplicates"] = int((keep & ~unique).sum())
+    return PointTable(physical[unique], None if nll is None else nll[unique], rows_read, skipped)

@@ -1,0 +1,54 @@
+"""The generic scan. A scan proposes points and reads back evaluated points; it never touches
+files, processes or SLHA itself (the run manager and the result store do)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Mapping
+
+import numpy as np
+
+from bsmart.config import RunConfig
+from bsmart.points import EvaluatedPoint
+from bsmart.runner import RunManager
+from bsmart.settings import Settings
+
+
+class Scan:
+    """Base of every scan: ``initialise`` -> ``run`` -> ``postprocess``, called by ``launch``."""
+
+    def __init__(self, config: RunConfig, settings: Settings, runner: RunManager, rng: np.random.Generator,
+                 store: Any, log: logging.Logger | None = None):
+        self.config = config
+        self.settings = settings
+        self.runner = runner
+        self.rng = rng
+        self.store = store
+        self.space = config.space
+        self.log = log or logging.getLogger("bsmart")
+        self.result: dict[str, Any] = {}  # scan-specific lines for the summary
+
+    # -- hooks ------------------------------------------------------------------------
+    def initialise(self) -> None:
+        """Prepare state before any point is evaluated."""
+
+    def run(self) -> None:
+        raise NotImplementedError
+
+    def postprocess(self) -> None:
+        """Called after ``run`` returns (also after a ScanError), e.g. to save a model."""
+
+    # -- services ---------------------------------------------------------------------
+    def evaluate(self, physical: np.ndarray, iteration: int = 0) -> list[EvaluatedPoint]:
+        """Evaluate ``[n, n_variables]`` physical points (stored before this returns)."""
+        return self.runner.run_batch(physical, iteration)
+
+    def record_iteration(self, record: Mapping[str, Any]) -> None:
+        self.store.append_iteration(record)
+
+    def launch(self) -> None:
+        self.initialise()
+        try:
+            self.run()
+        finally:
+            self.postprocess()

@@ -1,0 +1,131 @@
+"""One run from an input file: config -> scan -> run manager -> codes -> losses -> results.
+
+This is the only place that wires the pieces together; ``bsmart run`` and the tests call
+:func:`run_scan`.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bsmart import __version__
+from bsmart.config import SETUP_KEYS, RunConfig, load_config
+from bsmart.errors import BsmartError, ScanError
+from bsmart.results import ResultStore
+from bsmart.runner import PointEvaluator, ProcessExecutor, RunManager, SerialExecutor, make_temp_root
+from bsmart.scans import load_scan
+from bsmart.settings import resolve
+
+log = logging.getLogger("bsmart")
+
+
+def _warn_unknown_keys(config: RunConfig, declared: dict) -> None:
+    for message in config.warnings:
+        log.warning(message)
+    by_block: dict[str, set[str]] = {}
+    for key, setting in declared.items():
+        by_block.setdefault(setting.block, set()).add(key)
+    known = {"Setup": SETUP_KEYS | by_block.get("Setup", set())}
+    for block, keys in by_block.items():
+        if block != "Setup":
+            known[block] = keys | {"Threshold_Value"}
+    for block, keys in known.items():
+        section = config.raw.get(block)
+        if isinstance(section, dict):
+            for key in section:
+                if key not in keys:
+                    log.warning("%s: %s.%s: unknown key for scan %s, ignored", config.path, block, key,
+                                config.scan_name)
+
+
+def _attach_log_file(path: Path) -> logging.Handler:
+    handler = logging.FileHandler(path)
+    handler.setLevel(logging.DEBUG)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    log.addHandler(handler)
+    return handler
+
+
+def run_scan(input_path: str | Path, *, seed: int | None = None, debug: bool | None = None,
+             overwrite: bool = False, output_dir: str | Path | None = None) -> dict[str, Any]:
+    """Run the scan an input file selects; returns the summary (also written to summary.json)."""
+    started = time.time()
+    config = load_config(input_path, seed=seed, debug=debug)
+    file = str(config.path)
+    try:
+        module = load_scan(config.scan_name)
+    except BsmartError as exc:
+        raise BsmartError(f"{file}: {exc}") from None
+    declared = module.__meta__["settings"]
+    settings = resolve(declared, config.raw, file)
+    _warn_unknown_keys(config, declared)
+
+    seed = config.seed if config.seed is not None else int(np.random.SeedSequence().entropy % 2 ** 32)
+    rng = np.random.default_rng(seed)
+    parent = Path(output_dir) if output_dir is not None else Path.cwd()
+    run_dir = (parent / config.run_name).resolve()
+    observables = config.chain.observables
+    store = ResultStore(run_dir, config.space.names, list(observables),
+                        [n for n, o in observables.items() if o.used], config.output_file, overwrite=overwrite)
+    handler = _attach_log_file(run_dir / "bsmart.log")
+    store.save_input(config.raw)
+    temp_root = make_temp_root(config.temp_dir, config.run_name) if config.chain.needs_workdir else None
+    evaluator = PointEvaluator(config.chain, config.threshold, temp_root, keep_folders=config.debug)
+    executor = SerialExecutor(evaluator) if config.cores == 1 else ProcessExecutor(evaluator, config.cores)
+    runner = RunManager(evaluator, executor, store)
+    scan = module.NewScan(config, settings, runner, rng, store, log)
+    log.info("bsmart %s: scan %s, input %s, run folder %s, seed %d, %d core(s)", __version__, config.scan_name,
+             file, run_dir, seed, config.cores)
+    status, error = "finished", None
+    try:
+        scan.launch()
+    except KeyboardInterrupt:
+        status = "interrupted"
+    except BsmartError as exc:
+        status, error = "stopped", exc
+    finally:
+        runner.close()
+        summary = {
+            "status": status, "scan": config.scan_name, "input": file, "run_dir": str(run_dir), "seed": seed,
+            "cores": config.cores, "evaluations": runner.evaluated, "valid": runner.valid, "good": runner.good,
+            "threshold": config.threshold, "seconds": round(time.time() - started, 3),
+            "seconds_in_codes": round(runner.seconds_in_codes, 3),
+            "failures": dict(runner.failures.most_common(10)), **scan.result,
+        }
+        if error is not None:
+            summary["error"] = str(error)
+        store.write_summary(summary)
+        store.close()
+        if temp_root is not None and not config.debug:
+            shutil.rmtree(temp_root, ignore_errors=True)
+        log.info("%s: %d evaluated, %d valid, %d good in %.1f s; results in %s", status, runner.evaluated,
+                 runner.valid, runner.good, summary["seconds"], run_dir)
+        if runner.evaluated and not runner.valid:
+            reasons = "; ".join(f"{n}x {why}" for why, n in runner.failures.most_common(3))
+            log.error("every point failed: %s", reasons)
+        log.removeHandler(handler)
+        handler.close()
+    if status == "interrupted":
+        raise KeyboardInterrupt
+    if error is not None:
+        raise error
+    return summary
+
+
+def configure_console_logging(debug: bool = False, quiet: bool = False) -> None:
+    log.setLevel(logging.DEBUG)
+    if not any(isinstance(h, logging.StreamHandler) and not isinstance(h, logging.FileHandler)
+               for h in log.handlers):
+        console = logging.StreamHandler()
+        console.setFormatter(logging.Formatter("%(message)s"))
+        log.addHandler(console)
+    for h in log.handlers:
+        if not isinstance(h, logging.FileHandler):
+            h.setLevel(logging.DEBUG if debug else logging.WARNING if quiet else logging.INFO)
+    log.propagate = False

@@ -1,0 +1,137 @@
+"""Typed settings: declared once (in a scan's ``__meta__``), read from the input file once.
+
+Values may be JSON numbers or numeric strings, JSON booleans or "True"/"False" strings,
+as BSMArt files write them. Errors name the file, block and key.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Iterator, Mapping
+
+from bsmart.errors import ConfigError
+
+_TRUE = {"true", "1", "yes", "on"}
+_FALSE = {"false", "0", "no", "off", "none", ""}
+
+
+def parse_bool(value: Any, where: str, file: str | None = None) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+        return value.strip().lower() in _TRUE
+    raise ConfigError(f"expected true/false, got {value!r}", file=file, where=where)
+
+
+def parse_float(value: Any, where: str, file: str | None = None, *, finite: bool = True) -> float:
+    if isinstance(value, bool):
+        raise ConfigError(f"expected a number, got {value!r}", file=file, where=where)
+    try:
+        number = float(value.strip()) if isinstance(value, str) else float(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"expected a number, got {value!r}", file=file, where=where) from None
+    if finite and not math.isfinite(number):
+        raise ConfigError(f"expected a finite number, got {value!r}", file=file, where=where)
+    return number
+
+
+def parse_int(value: Any, where: str, file: str | None = None) -> int:
+    number = parse_float(value, where, file)
+    if number != int(number):
+        raise ConfigError(f"expected a whole number, got {value!r}", file=file, where=where)
+    return int(number)
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting of a scan: its default, type, meaning and where it is read from."""
+
+    default: Any
+    type: type
+    help: str
+    block: str = "Setup"
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple[str, ...] | None = None
+
+    def parse(self, value: Any, where: str, file: str | None) -> Any:
+        if value is None:
+            return None
+        if self.type is bool:
+            parsed = parse_bool(value, where, file)
+        elif self.type is int:
+            parsed = parse_int(value, where, file)
+        elif self.type is float:
+            parsed = parse_float(value, where, file)
+        else:
+            if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+                raise ConfigError(f"expected a string, got {value!r}", file=file, where=where)
+            parsed = str(value)
+            if self.choices is not None:
+                match = {c.lower(): c for c in self.choices}.get(parsed.lower())
+                if match is None:
+                    raise ConfigError(f"'{parsed}' is not one of {list(self.choices)}", file=file, where=where)
+                parsed = match
+        if self.minimum is not None and parsed < self.minimum:
+            raise ConfigError(f"must be at least {self.minimum}, got {parsed}", file=file, where=where)
+        if self.maximum is not None and parsed > self.maximum:
+            raise ConfigError(f"must be at most {self.maximum}, got {parsed}", file=file, where=where)
+        return parsed
+
+    def describe(self) -> str:
+        kind = self.type.__name__ if self.choices is None else "|".join(self.choices)
+        bounds = ""
+        if self.minimum is not None or self.maximum is not None:
+            bounds = f" in [{'' if self.minimum is None else self.minimum}, " \
+                     f"{'' if self.maximum is None else self.maximum}]"
+        return f"{kind}{bounds}, default {self.default!r} ({self.block}): {self.help}"
+
+
+def attribute_name(key: str) -> str:
+    """'Batch Size' -> 'batch_size', 'Threshold_Value' -> 'threshold_value'."""
+    return key.strip().replace(" ", "_").replace("-", "_").lower()
+
+
+class Settings(Mapping[str, Any]):
+    """Frozen, validated settings; read as ``settings["Batch Size"]`` or ``settings.batch_size``."""
+
+    def __init__(self, values: Mapping[str, Any]):
+        object.__setattr__(self, "_values", dict(values))
+        object.__setattr__(self, "_by_attr", {attribute_name(k): v for k, v in values.items()})
+
+    def __getitem__(self, key: str) -> Any:
+        return self._values[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._by_attr[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("settings are read-only")
+
+    def __repr__(self) -> str:
+        return f"Settings({self._values!r})"
+
+
+def resolve(declared: Mapping[str, Setting], raw: Mapping[str, Any], file: str | None = None,
+            overrides: Mapping[str, Any] | None = None) -> Settings:
+    """Read each declared setting from its block of the raw input (or its default)."""
+    values = {}
+    for key, setting in declared.items():
+        block = raw.get(setting.block) or {}
+        value = block.get(key, setting.default) if isinstance(block, Mapping) else setting.default
+        if overrides and key in overrides and overrides[key] is not None:
+            value = overrides[key]
+        values[key] = setting.parse(value, f"{setting.block}.{key}", file)
+    return Settings(values)

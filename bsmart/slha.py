@@ -1,0 +1,214 @@
+"""SLHA in and out: input templates with expressions, and values read back with pyslha.
+
+An input template is an SLHA file whose entry values may be variable names or
+arithmetic expressions (``m0``, ``0.25*m12``, ``VARIABLE[1]+VARIABLE[3]``). It cannot be
+read by an SLHA library as it stands, so it is compiled here once, line by line: literal
+lines stay as written, expression entries are evaluated per point with :mod:`bsmart.expr`.
+Outputs of codes are plain SLHA and are read with pyslha.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from bsmart.errors import CodeError, ConfigError, ExpressionError
+from bsmart.expr import Expression
+
+_BLOCK_RE = re.compile(r"^\s*block\s+(\S+)", re.IGNORECASE)
+_SECTION_RE = re.compile(r"^\s*(decay|xsection)\b", re.IGNORECASE)
+_INT_RE = re.compile(r"^[+-]?\d+$")
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text.replace("D", "E").replace("d", "e"))
+        return True
+    except ValueError:
+        return False
+
+
+def format_value(value: float) -> str:
+    return f"{float(value): .8E}"
+
+
+@dataclass
+class _Entry:
+    block: str
+    indices: tuple[int, ...]
+    value: Expression | str  # str: a literal number kept exactly as written
+    comment: str = ""
+
+    def render(self, env: Mapping[str, Any]) -> str:
+        head = " ".join(f"{i:>5d}" for i in self.indices)
+        if isinstance(self.value, Expression):
+            try:
+                number = float(self.value.evaluate(env))
+            except (ExpressionError, TypeError, ValueError) as exc:
+                raise CodeError(f"template entry {self.block} {self.indices}: {exc}") from None
+            if not math.isfinite(number):
+                raise CodeError(f"template entry {self.block} {self.indices} '{self.value.source}' is {number}")
+            text = format_value(number)
+        else:
+            text = self.value
+        return f" {head}   {text}   {self.comment}".rstrip()
+
+
+def _split_entry(body: str) -> tuple[tuple[int, ...], str] | None:
+    """Split 'i j value...' into indices and the value text (which may contain spaces)."""
+    tokens = body.split()
+    if not tokens:
+        return None
+    n_int = 0
+    while n_int < len(tokens) and _INT_RE.match(tokens[n_int]):
+        n_int += 1
+    for k in range(min(n_int, len(tokens) - 1), -1, -1):
+        rest = " ".join(tokens[k:])
+        if _is_number(rest):
+            return tuple(int(t) for t in tokens[:k]), rest
+        try:
+            Expression(rest)
+            return tuple(int(t) for t in tokens[:k]), rest
+        except ExpressionError:
+            continue
+    return None
+
+
+def parse_entry_key(key: str | int) -> tuple[int, ...]:
+    """JSON ``Blocks`` keys: ``"1"`` or ``"3,3"``."""
+    try:
+        return tuple(int(p) for p in str(key).replace(" ", "").split(","))
+    except ValueError:
+        raise ValueError(f"entry key '{key}' is not a list of integers") from None
+
+
+class Template:
+    """A compiled SLHA input template; ``render(env)`` returns the file text for one point."""
+
+    def __init__(self, text: str, known_names: Iterable[str], source: str = "template",
+                 overrides: Mapping[str, Mapping[str, Any]] | None = None):
+        self.source = source
+        known = set(known_names) | {"VARIABLE"}
+        self._lines: list[str | _Entry] = []
+        block: str | None = None
+        for lineno, line in enumerate(text.splitlines(), 1):
+            code, _, comment = line.partition("#")
+            if _BLOCK_RE.match(code):
+                block = _BLOCK_RE.match(code).group(1).upper()
+                self._lines.append(line)
+                continue
+            if _SECTION_RE.match(code):
+                block = None
+            if block is None or not code.strip():
+                self._lines.append(line)
+                continue
+            split = _split_entry(code)
+            if split is None:
+                raise ConfigError(f"line {lineno} in block {block} is not 'index value': '{line.strip()}'",
+                                  file=source)
+            indices, value = split
+            self._lines.append(self._entry(block, indices, value, "#" + comment if comment else "",
+                                           known, f"line {lineno}"))
+        for block_name, entries in (overrides or {}).items():
+            if not isinstance(entries, Mapping):
+                raise ConfigError("must map entry keys to values", where=f"Blocks.{block_name}")
+            for key, value in entries.items():
+                try:
+                    indices = parse_entry_key(key)
+                except ValueError as exc:
+                    raise ConfigError(str(exc), where=f"Blocks.{block_name}") from None
+                self.set_entry(block_name.upper(), indices,
+                               self._entry(block_name.upper(), indices, str(value), "", known,
+                                           f"Blocks.{block_name}.{key}"))
+
+    def _entry(self, block: str, indices: tuple[int, ...], value: str, comment: str,
+               known: set[str], where: str) -> _Entry:
+        if _is_number(value):
+            return _Entry(block, indices, value.strip(), comment)
+        try:
+            expr = Expression(value)
+        except ExpressionError as exc:
+            raise ConfigError(f"{exc}", file=self.source, where=f"{where} (block {block})") from None
+        unknown = sorted(expr.names - known)
+        if unknown:
+            raise ConfigError(f"'{value}' uses unknown name(s) {unknown}", file=self.source,
+                              where=f"{where} (block {block})")
+        return _Entry(block, indices, expr, comment)
+
+    def set_entry(self, block: str, indices: tuple[int, ...], entry: _Entry) -> None:
+        """Replace an entry, or add it to its block (adding the block if needed)."""
+        last_in_block = None
+        current = None
+        for i, line in enumerate(self._lines):
+            if isinstance(line, _Entry):
+                if line.block == block and line.indices == indices:
+                    self._lines[i] = entry
+                    return
+                if line.block == block:
+                    last_in_block = i
+            elif _BLOCK_RE.match(line.partition("#")[0]):
+                current = _BLOCK_RE.match(line.partition("#")[0]).group(1).upper()
+                if current == block:
+                    last_in_block = i
+        if last_in_block is None:
+            self._lines.append(f"Block {block}")
+            self._lines.append(entry)
+        else:
+            self._lines.insert(last_in_block + 1, entry)
+
+    def render(self, env: Mapping[str, Any]) -> str:
+        return "\n".join(line if isinstance(line, str) else line.render(env) for line in self._lines) + "\n"
+
+    @classmethod
+    def from_file(cls, path: Path, known_names: Iterable[str],
+                  overrides: Mapping[str, Mapping[str, Any]] | None = None) -> "Template":
+        try:
+            text = Path(path).read_text()
+        except OSError as exc:
+            raise ConfigError(f"cannot read SLHA template: {exc.strerror}", file=str(path)) from None
+        return cls(text, known_names, source=str(path), overrides=overrides)
+
+
+# -- reading ------------------------------------------------------------------------------
+
+def read_slha(path: Path):
+    """Parse an SLHA file with pyslha; any failure is a CodeError (the point becomes invalid)."""
+    import pyslha
+
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except OSError:
+        raise CodeError(f"output file {path.name} was not written") from None
+    if size > 50_000_000:
+        raise CodeError(f"output file {path.name} is {size} bytes, too large to be an SLHA spectrum")
+    try:
+        text = path.read_text(errors="strict")
+    except (UnicodeDecodeError, OSError):
+        raise CodeError(f"output file {path.name} is not a text file") from None
+    try:
+        return pyslha.readSLHA(text, ignorenobr=True)
+    except Exception as exc:  # pyslha raises several kinds on garbage
+        raise CodeError(f"output file {path.name} is not valid SLHA: {str(exc).splitlines()[0][:200]}") from None
+
+
+def slha_value(doc, block: str, keys: tuple) -> float:
+    """A value from a parsed SLHA document; NaN when it is missing."""
+    block = block.upper()
+    try:
+        if block == "WIDTH":
+            return float(doc.decays[int(keys[0])].totalwidth)
+        if block == "BR":
+            pdg, daughters = int(keys[0]), sorted(int(d) for d in keys[1])
+            for decay in doc.decays[pdg].decays:
+                if sorted(decay.ids) == daughters:
+                    return float(decay.br)
+            return 0.0  # an absent channel has branching ratio zero
+        entries = doc.blocks[block]
+        value = entries[keys[0]] if len(keys) == 1 else entries[tuple(keys)]
+        return float(value)
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError):
+        return math.nan
