@@ -76,7 +76,10 @@ def run_scan(input_path: str | Path, *, seed: int | None = None, debug: bool | N
     handler = _attach_log_file(run_dir / "bsmart.log")
     store.save_input(config.raw)
     temp_root = make_temp_root(config.temp_dir, config.run_name) if config.chain.needs_workdir else None
-    evaluator = PointEvaluator(config.chain, config.threshold, temp_root, keep_folders=config.debug)
+    # "good" = valid and NLL below the threshold: Setup.Threshold, Networks.Threshold_Value, or the
+    # scan's own default for it; no threshold at all means every valid point is good
+    threshold = config.threshold if config.threshold is not None else settings.get("Threshold_Value")
+    evaluator = PointEvaluator(config.chain, threshold, temp_root, keep_folders=config.debug)
     executor = SerialExecutor(evaluator) if config.cores == 1 else ProcessExecutor(evaluator, config.cores)
     runner = RunManager(evaluator, executor, store)
     scan = module.NewScan(config, settings, runner, rng, store, log)
@@ -94,7 +97,7 @@ def run_scan(input_path: str | Path, *, seed: int | None = None, debug: bool | N
         summary = {
             "status": status, "scan": config.scan_name, "input": file, "run_dir": str(run_dir), "seed": seed,
             "cores": config.cores, "evaluations": runner.evaluated, "valid": runner.valid, "good": runner.good,
-            "threshold": config.threshold, "seconds": round(time.time() - started, 3),
+            "threshold": threshold, "seconds": round(time.time() - started, 3),
             "seconds_in_codes": round(runner.seconds_in_codes, 3),
             "failures": dict(runner.failures.most_common(10)), **scan.result,
         }

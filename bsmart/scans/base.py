@@ -39,6 +39,11 @@ class Scan:
         """Called after ``run`` returns (also after a ScanError), e.g. to save a model."""
 
     # -- services ---------------------------------------------------------------------
+    @property
+    def threshold(self) -> float | None:
+        """A point is good when valid and its NLL is below this (None: every valid point)."""
+        return self.runner.evaluator.threshold
+
     def evaluate(self, physical: np.ndarray, iteration: int = 0) -> list[EvaluatedPoint]:
         """Evaluate ``[n, n_variables]`` physical points (stored before this returns)."""
         return self.runner.run_batch(physical, iteration)
