@@ -18,7 +18,8 @@ from bsmart import __version__
 from bsmart.config import SETUP_KEYS, RunConfig, load_config
 from bsmart.errors import BsmartError, ScanError
 from bsmart.results import ResultStore
-from bsmart.runner import PointEvaluator, ProcessExecutor, RunManager, SerialExecutor, make_temp_root
+from bsmart.backends import BACKEND_KEYS, make_executor
+from bsmart.runner import PointEvaluator, RunManager, make_temp_root
 from bsmart.scans import load_scan
 from bsmart.settings import resolve
 
@@ -31,7 +32,7 @@ def _warn_unknown_keys(config: RunConfig, declared: dict) -> None:
     by_block: dict[str, set[str]] = {}
     for key, setting in declared.items():
         by_block.setdefault(setting.block, set()).add(key)
-    known = {"Setup": SETUP_KEYS | by_block.get("Setup", set())}
+    known = {"Setup": SETUP_KEYS | BACKEND_KEYS | by_block.get("Setup", set())}
     for block, keys in by_block.items():
         if block != "Setup":
             known[block] = keys | {"Threshold_Value"}
@@ -70,17 +71,25 @@ def run_scan(input_path: str | Path, *, seed: int | None = None, debug: bool | N
     rng = np.random.default_rng(seed)
     parent = Path(output_dir) if output_dir is not None else Path.cwd()
     run_dir = (parent / config.run_name).resolve()
-    observables = config.chain.observables
-    store = ResultStore(run_dir, config.space.names, list(observables),
-                        [n for n, o in observables.items() if o.used], config.output_file, overwrite=overwrite)
-    handler = _attach_log_file(run_dir / "bsmart.log")
-    store.save_input(config.raw)
-    temp_root = make_temp_root(config.temp_dir, config.run_name) if config.chain.needs_workdir else None
     # "good" = valid and NLL below the threshold: Setup.Threshold, Networks.Threshold_Value, or the
     # scan's own default for it; no threshold at all means every valid point is good
     threshold = config.threshold if config.threshold is not None else settings.get("Threshold_Value")
+    temp_root = make_temp_root(config.temp_dir, config.run_name) if config.chain.needs_workdir else None
     evaluator = PointEvaluator(config.chain, threshold, temp_root, keep_folders=config.debug)
-    executor = SerialExecutor(evaluator) if config.cores == 1 else ProcessExecutor(evaluator, config.cores)
+    observables = config.chain.observables
+    executor = None
+    try:  # nothing is left behind when the backend or the run folder cannot be set up
+        executor = make_executor(config.raw, evaluator, config.cores, file)
+        store = ResultStore(run_dir, config.space.names, list(observables),
+                            [n for n, o in observables.items() if o.used], config.output_file, overwrite=overwrite)
+    except BaseException:
+        if executor is not None:
+            executor.close()
+        if temp_root is not None:
+            shutil.rmtree(temp_root, ignore_errors=True)
+        raise
+    handler = _attach_log_file(run_dir / "bsmart.log")
+    store.save_input(config.raw)
     runner = RunManager(evaluator, executor, store)
     scan = module.NewScan(config, settings, runner, rng, store, log)
     log.info("bsmart %s: scan %s, input %s, run folder %s, seed %d, %d core(s)", __version__, config.scan_name,
