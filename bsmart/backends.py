@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import logging
 import math
+import pickle
 import time
+import uuid
 from typing import Any, Mapping, Sequence
 
 from bsmart.errors import ConfigError
@@ -42,7 +44,15 @@ def make_executor(raw: Mapping[str, Any], evaluator: PointEvaluator, cores: int,
     return DaskExecutor.from_setup(setup, evaluator, cores, file, batch_timeout)
 
 
-def _evaluate_remote(evaluator: PointEvaluator, task: Task) -> EvaluatedPoint:
+_REMOTE_EVALUATORS: dict[str, PointEvaluator] = {}
+
+
+def _evaluate_remote(key: str, payload: bytes, task: Task) -> EvaluatedPoint:
+    # The evaluator travels with every task (a few kB) and is unpickled once per worker: a
+    # scattered copy would be lost with the worker holding it.
+    evaluator = _REMOTE_EVALUATORS.get(key)
+    if evaluator is None:
+        evaluator = _REMOTE_EVALUATORS[key] = pickle.loads(payload)
     return evaluator(task)
 
 
@@ -60,7 +70,8 @@ class DaskExecutor:
         self.evaluator = evaluator
         self.client = client
         self.cluster = cluster
-        self._evaluator_future = client.scatter(evaluator, broadcast=True, hash=False)
+        self._payload = pickle.dumps(evaluator)
+        self._key = uuid.uuid4().hex
         # the slowest a point can legitimately be: every external code at its timeout
         code_timeouts = [getattr(c, "timeout", 0.0) for c in evaluator.chain.codes]
         self.point_timeout = sum(code_timeouts) + 60.0
@@ -97,7 +108,7 @@ class DaskExecutor:
     def evaluate(self, tasks: Sequence[Task]) -> list[EvaluatedPoint]:
         from distributed import as_completed
 
-        futures = {self.client.submit(_evaluate_remote, self._evaluator_future, task, pure=False,
+        futures = {self.client.submit(_evaluate_remote, self._key, self._payload, task, pure=False,
                                       key=f"bsmart-point-{task[0]}-{time.time_ns()}"): task for task in tasks}
         results: dict[int, EvaluatedPoint] = {}
         deadline = self.batch_timeout if self.batch_timeout is not None else \

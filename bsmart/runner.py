@@ -94,33 +94,52 @@ class SerialExecutor:
 
 
 _WORKER_EVALUATOR: PointEvaluator | None = None
+_WORKER_SLOTS = None  # shared array of (pid, ID of the point being evaluated) pairs
+_WORKER_SLOT = -1
 
 
-def _init_worker(evaluator: PointEvaluator) -> None:
-    global _WORKER_EVALUATOR
+def _init_worker(evaluator: PointEvaluator, slots) -> None:
+    global _WORKER_EVALUATOR, _WORKER_SLOTS, _WORKER_SLOT
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops us
-    _WORKER_EVALUATOR = evaluator
+    _WORKER_EVALUATOR, _WORKER_SLOTS = evaluator, slots
+    with slots.get_lock():
+        for i in range(0, len(slots), 2):
+            if slots[i] == 0:
+                slots[i], _WORKER_SLOT = os.getpid(), i
+                break
 
 
 def _evaluate_chunk(tasks: Sequence[Task]) -> list[EvaluatedPoint]:
-    return [_WORKER_EVALUATOR(task) for task in tasks]
+    points = []
+    for task in tasks:
+        if _WORKER_SLOT >= 0:
+            _WORKER_SLOTS[_WORKER_SLOT + 1] = task[0]  # so the parent can blame the right point
+        points.append(_WORKER_EVALUATOR(task))
+    return points
 
 
 class ProcessExecutor:
-    """A pool of worker processes kept for the whole run. A worker that dies (segfault, OOM
-    kill) breaks the pool: the pool is rebuilt and the unfinished points are tried once more,
-    one per task, then marked invalid."""
+    """A pool of worker processes kept for the whole run.
+
+    A worker that dies (segfault, OOM kill) breaks the whole pool. The pool is then rebuilt:
+    the point the dead worker was evaluating is tried once more and, if it kills a worker
+    again, marked invalid; the other unfinished points are simply resubmitted, so a dead
+    worker costs at most its current point.
+    """
 
     def __init__(self, evaluator: PointEvaluator, workers: int):
         self.evaluator = evaluator
         self.workers = workers
         self._pool: ProcessPoolExecutor | None = None
+        self._context = multiprocessing.get_context("spawn")
+        # spawn: workers must not inherit torch threads or open files from the parent
+        self._slots = self._context.Array("q", 2 * workers)
 
     def _get_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            # spawn: workers must not inherit torch threads or open files from the parent
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                             initializer=_init_worker, initargs=(self.evaluator,))
+            self._slots[:] = [0] * len(self._slots)
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=self._context, initializer=_init_worker,
+                                             initargs=(self.evaluator, self._slots))
         return self._pool
 
     def _chunks(self, tasks: Sequence[Task]) -> list[list[Task]]:
@@ -132,12 +151,12 @@ class ProcessExecutor:
 
     def evaluate(self, tasks: Sequence[Task]) -> list[EvaluatedPoint]:
         results: dict[int, EvaluatedPoint] = {}
+        deaths: Counter[int] = Counter()  # point ID -> workers it was running in when they died
         pending = self._chunks(tasks)
-        retried: set[int] = set()
         while pending:
             pool = self._get_pool()
             futures = {pool.submit(_evaluate_chunk, chunk): chunk for chunk in pending}
-            pending = []
+            broken: list[Task] = []
             try:
                 not_done = set(futures)
                 while not_done:
@@ -147,24 +166,42 @@ class ProcessExecutor:
                             for point in future.result():
                                 results[point.id] = point
                         except BrokenProcessPool:
-                            pending.append(futures[future])
+                            broken.extend(futures[future])
             except BaseException:
                 self.terminate()
                 raise
-            if pending:
-                self.terminate()
-                retry = []
-                for chunk in pending:
-                    for task in chunk:
-                        if task[0] in retried:
-                            results[task[0]] = self.evaluator.make_point(
-                                task[0], task[1], task[2], None, "worker process died while evaluating this point")
-                        else:
-                            retried.add(task[0])
-                            retry.append([task])
-                log.warning("a worker process died; retrying %d unfinished point(s) once", len(retry))
-                pending = retry
+            pending = []
+            if not broken:
+                break
+            blamed = self._blamed_points()
+            self.terminate()
+            unfinished = [t for t in broken if t[0] not in results]
+            # if the dead worker's point is unknown, every unfinished point shares the blame
+            culprits = [t for t in unfinished if t[0] in blamed] or unfinished
+            for task in culprits:
+                deaths[task[0]] += 1
+            retry = []
+            for task in unfinished:
+                if deaths[task[0]] >= 2:
+                    results[task[0]] = self.evaluator.make_point(
+                        task[0], task[1], task[2], None, "worker process died while evaluating this point (twice)")
+                else:
+                    retry.append(task)
+            log.warning("a worker process died (point(s) %s); resubmitting %d unfinished point(s)",
+                        ", ".join(str(t[0]) for t in culprits[:5]), len(retry))
+            pending = self._chunks(retry)
         return [results[task[0]] for task in tasks]
+
+    def _blamed_points(self) -> set[int]:
+        """IDs of the points that workers which died were evaluating."""
+        processes = getattr(self._pool, "_processes", None) or {}
+        deadline = time.monotonic() + 2.0
+        while time.monotonic() < deadline and all(p.exitcode is None for p in processes.values()):
+            time.sleep(0.02)  # the dead worker may not be reaped yet
+        # the pool SIGTERMs the survivors once it is broken: those are not to blame
+        dead = {pid for pid, p in processes.items() if p.exitcode not in (None, 0, -signal.SIGTERM)}
+        slots = list(self._slots)
+        return {slots[i + 1] for i in range(0, len(slots), 2) if slots[i] in dead and slots[i + 1] > 0}
 
     def terminate(self) -> None:
         pool, self._pool = self._pool, None
