@@ -9,6 +9,8 @@ Outputs of codes are plain SLHA and are read with pyslha.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import math
 import re
 from dataclasses import dataclass
@@ -190,13 +192,23 @@ def read_slha(path: Path):
     except (UnicodeDecodeError, OSError):
         raise CodeError(f"output file {path.name} is not a text file") from None
     try:
-        return pyslha.readSLHA(text, ignorenobr=True)
+        # pyslha writes "Ignoring unknown section" to stderr on garbage; that belongs in the
+        # point's error, not on the user's console
+        with contextlib.redirect_stderr(io.StringIO()):
+            doc = pyslha.readSLHA(text, ignorenobr=True, ignorenomass=True)
     except Exception as exc:  # pyslha raises several kinds on garbage
-        raise CodeError(f"output file {path.name} is not valid SLHA: {str(exc).splitlines()[0][:200]}") from None
+        message = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
+        raise CodeError(f"output file {path.name} is not valid SLHA: {message}") from None
+    if not doc.blocks and not doc.decays:
+        raise CodeError(f"output file {path.name} is not valid SLHA: no BLOCK or DECAY found")
+    return doc
 
 
 def slha_value(doc, block: str, keys: tuple) -> float:
-    """A value from a parsed SLHA document; NaN when it is missing."""
+    """A value from a parsed SLHA document; CodeError when the entry is missing.
+
+    A missing entry means the code did not produce what was asked of it (BSMArt silently
+    used 0.0 for code observables, which can look like a good point), so the point fails."""
     block = block.upper()
     try:
         if block == "WIDTH":
@@ -211,4 +223,5 @@ def slha_value(doc, block: str, keys: tuple) -> float:
         value = entries[keys[0]] if len(keys) == 1 else entries[tuple(keys)]
         return float(value)
     except (KeyError, IndexError, TypeError, ValueError, AttributeError):
-        return math.nan
+        where = f"{block} {keys[0]} {list(keys[1])}" if block == "BR" else f"{block} {list(keys)}"
+        raise CodeError(f"entry {where} is missing or not a number") from None

@@ -95,4 +95,7 @@ class ExternalCode(Code):
             raise CodeError(f"{self.name} exited with status {returncode}" + (f": {detail}" if detail else ""))
         if not self.output_file:
             return CodeOutput()
-        return CodeOutput(slha=read_slha(workdir / self.output_file))
+        try:
+            return CodeOutput(slha=read_slha(workdir / self.output_file))
+        except CodeError as exc:
+            raise CodeError(f"{self.name}: {exc}") from None

@@ -1,0 +1,65 @@
+"""Shared fixtures of the core tests: running the real command line, writing input files, and a
+real spectrum generator (simsusy) installed in its own virtual environment, as users install
+SPheno apart from bsmart."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+SIMSUSY_VENV = Path(__file__).resolve().parent / ".simsusy-venv"  # ignored by .gitignore; reused across runs
+
+
+def run_cli(*args: str, cwd: Path | str | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+    """``python -m bsmart ARGS`` in a real subprocess, as a user runs it."""
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    return subprocess.run([sys.executable, "-m", "bsmart", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=timeout, env=env)
+
+
+def write_json(path: Path, data: Any) -> Path:
+    path.write_text(json.dumps(data, indent=1))
+    return path
+
+
+@pytest.fixture
+def cli():
+    return run_cli
+
+
+def _simsusy_works(executable: Path) -> bool:
+    try:
+        return subprocess.run([str(executable), "--help"], capture_output=True, timeout=60).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+@pytest.fixture(scope="session")
+def simsusy_bin() -> Path:
+    """Path of the ``simsusy`` executable, installed from PyPI into tests/.simsusy-venv when missing.
+
+    simsusy pins numpy<2, so it cannot share bsmart's environment; like SPheno it is an external
+    program that bsmart only runs. Skips (with the reason) only when the install itself fails.
+    """
+    executable = SIMSUSY_VENV / "bin" / "simsusy"
+    if _simsusy_works(executable):
+        return executable
+    try:
+        venv.EnvBuilder(with_pip=True, clear=True).create(SIMSUSY_VENV)
+        result = subprocess.run([str(SIMSUSY_VENV / "bin" / "python"), "-m", "pip", "install", "-q", "simsusy"],
+                                capture_output=True, text=True, timeout=900)
+    except (OSError, subprocess.SubprocessError) as exc:
+        pytest.skip(f"cannot create the simsusy virtual environment in {SIMSUSY_VENV}: {exc}")
+    if result.returncode != 0 or not _simsusy_works(executable):
+        tail = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["no output"]
+        pytest.skip(f"`pip install simsusy` into {SIMSUSY_VENV} failed: {tail[0][:300]}")
+    return executable

@@ -1,0 +1,91 @@
+"""An external program that fails in every way real codes fail: the scan finishes, those points are
+invalid with the reason in the ``error`` column, nothing is lost, no child process is left."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import time
+from pathlib import Path
+
+import pytest
+
+from bsmart.likelihood import MAX_LOSS
+from conftest import DATA, run_cli, write_json
+
+MODES = {  # mode -> expected fragment of the error (None: a good point)
+    0: None,
+    1: "exited with status 1: RuntimeError: cannot handle",
+    2: "timed out after 1.5 s",
+    3: "exited with status 3: convergence failed",
+    4: "not valid SLHA: no BLOCK or DECAY found",
+    5: "is not a text file",
+    6: "entry BADOUT [1] is missing",
+    7: None,  # leaves a child process behind but reports success
+    8: "killed by SIGSEGV",
+    9: "bad.out was not written",
+}
+
+
+def _alive(pid: int) -> bool:
+    """True while the process exists and is not a zombie (zombies only wait to be reaped)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+def _scan(tmp_path: Path, cores: int) -> tuple[Path, Path]:
+    pids = tmp_path / "pids"
+    pids.mkdir()
+    (tmp_path / "bad.in").write_text("Block BADIN\n    1   mode\n    2   x   # written by bsmart\n")
+    write_json(tmp_path / "bad.json", {
+        "Setup": {"Type": "Grid", "RunName": "Bad", "Cores": str(cores), "Timeout": 1.5},
+        "Variables": {"mode": str(list(MODES)), "x": "np.linspace(0.5, 2, num=2)"},
+        "Codes": {"bad": {
+            "Run": "True", "Command": [str(DATA / "bad_program.py"), "{InputFile}", "{OutputFile}", str(pids)],
+            "InputFile": "bad.in", "OutputFile": "bad.out",
+            "Observables": {"y": {"SLHA": ["BADOUT", [1]], "SCALING": "GAUSS", "MEAN": 1, "VARIANCE": 1},
+                            "z": {"SLHA": ["BADOUT", [2]]}}}},
+    })
+    result = run_cli("run", str(tmp_path / "bad.json"), "--output", str(tmp_path), "--quiet", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    return tmp_path / "Bad", pids
+
+
+def test_bad_program_points_are_invalid_with_reasons_and_nothing_is_lost(tmp_path):
+    run_dir, pids = _scan(tmp_path, cores=2)
+    rows = list(csv.DictReader(open(run_dir / "all_points.csv")))
+    assert [int(r["ID"]) for r in rows] == list(range(1, 2 * len(MODES) + 1))
+    for row in rows:
+        mode, x = int(float(row["mode"])), float(row["x"])
+        expected = MODES[mode]
+        if expected is None:
+            assert row["valid"] == "True" and row["error"] == ""
+            assert float(row["y"]) == x * x and float(row["z"]) == x + 1
+            assert float(row["loss_y"]) == pytest.approx(-MAX_LOSS * math.expm1(-((x * x - 1) ** 2 / 2) / MAX_LOSS))
+        else:
+            assert row["valid"] == "False", row
+            assert expected in row["error"] and row["error"].startswith("bad"), row["error"]
+            assert row["y"] == "nan" and float(row["NLL"]) > 710.78
+    valid_rows = list(csv.DictReader(open(run_dir / "Spectrum_Files" / "SLHA_output.csv")))
+    assert sorted(int(float(r["mode"])) for r in valid_rows) == [0, 0, 7, 7]
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert (summary["status"], summary["evaluations"], summary["valid"]) == ("finished", 20, 4)
+    assert sum(summary["failures"].values()) == 16
+    log = (run_dir / "bsmart.log").read_text()
+    assert "finished: 20 evaluated, 4 valid" in log
+
+
+def test_no_child_process_and_no_temporary_folder_is_left(tmp_path):
+    _, pids = _scan(tmp_path, cores=1)
+    children = [int(p.read_text()) for p in pids.iterdir()]
+    assert len(children) == 2  # mode 7 ran twice and left a `sleep 300` child each time
+    deadline = time.time() + 5
+    while any(_alive(pid) for pid in children) and time.time() < deadline:
+        time.sleep(0.1)
+    assert not any(_alive(pid) for pid in children)
+    assert not list(Path("/dev/shm").glob("bsmart_Bad_*")) and not list(Path("/tmp").glob("bsmart_Bad_*"))
