@@ -358,6 +358,29 @@ def parse_code(name: str, spec: Any, ctx: dict[str, Any]) -> Code | None:
                         timeout=timeout, environment={str(k): str(v) for k, v in environment.items()}, **common)
 
 
+def _check_expression_names(codes: list[Code], observables: Mapping[str, Observable], known: set[str],
+                            file: str) -> None:
+    """FUNCTION and Conditions may only use variables, derived variables, observables and the
+    names codes return: a typo is an error now, not a silent max loss on every point."""
+    from bsmart.codes.toy_targets import OUTPUTS
+
+    if any(code.kind == "python" for code in codes):
+        return  # a Python code may return any name; unknown names fail the point at run time
+    known = known | set(observables) | {"VARIABLE"}
+    if any(code.kind == "toy_targets" for code in codes):
+        known |= set(OUTPUTS)
+    for name, obs in observables.items():
+        unknown = sorted(obs.function.names - known) if obs.function is not None else []
+        if unknown:
+            where = f"Codes.{obs.code}.Observables.{name}" if obs.code else f"Observables.{name}"
+            raise ConfigError(f"uses unknown name(s) {unknown}", file=file, where=f"{where}.FUNCTION")
+    for code in codes:
+        for i, condition in enumerate(code.conditions):
+            unknown = sorted(condition.names - known)
+            if unknown:
+                raise ConfigError(f"uses unknown name(s) {unknown}", file=file, where=f"Codes.{code.name}.Conditions[{i}]")
+
+
 # -- the whole file -------------------------------------------------------------------------
 
 def load_config(path: str | Path, seed: int | None = None, debug: bool | None = None) -> RunConfig:
@@ -468,6 +491,8 @@ def build_config(raw: Mapping[str, Any], path: Path, seed: int | None = None, de
     clash = sorted(set(observables) & (names | set(derived)))
     if clash:
         raise ConfigError(f"observable(s) {clash} have the name of a variable", file=file, where="Observables")
+
+    _check_expression_names(codes, observables, names | set(derived), file)
 
     spectrum_file = setup.get("Spectrum File")
     spectrum_code = next((c.name for c in codes if spectrum_file and getattr(c, "output_file", None) == spectrum_file),

@@ -15,13 +15,23 @@ class ConfigError(BsmartError):
         prefix = ": ".join(p for p in (file, where) if p)
         super().__init__(f"{prefix}: {message}" if prefix else message)
 
+    def in_file(self, file: str) -> "ConfigError":
+        """The same error, naming ``file`` when it did not name one (raised below the config)."""
+        return self if self.file else ConfigError(self.detail, file=file, where=self.where)
+
 
 class ExpressionError(BsmartError):
     """An expression could not be parsed or evaluated."""
 
 
+class UnknownNameError(ExpressionError):
+    """An expression uses a name that is not defined when it is evaluated."""
+
+
 class CodeError(BsmartError):
     """A code failed on one point; the point becomes invalid, the scan goes on."""
+
+    partial: dict[str, float] | None = None  # observables computed before the failure
 
 
 class ScanError(BsmartError):

@@ -16,7 +16,7 @@ import math
 import operator
 from typing import Any, Callable, Mapping
 
-from bsmart.errors import ExpressionError
+from bsmart.errors import ExpressionError, UnknownNameError
 
 __all__ = ["Expression", "compile_expression", "MATH_FUNCTIONS"]
 
@@ -80,7 +80,7 @@ def _compile(node: ast.AST) -> Evaluator:
                 return env[name]
             if name in MATH_CONSTANTS:
                 return MATH_CONSTANTS[name]
-            raise ExpressionError(f"unknown name '{name}'")
+            raise UnknownNameError(f"unknown name '{name}'")
         return lookup
     if isinstance(node, ast.Attribute):
         # math.pi and friends

@@ -49,27 +49,31 @@ class PointEvaluator:
         start = time.perf_counter()
         workdir = None
         values: dict[str, float] | None = None
+        partial: dict[str, float] | None = None
         error = None
         try:
             if self.chain.needs_workdir:
                 workdir = Path(tempfile.mkdtemp(prefix=f"point_{point_id}_", dir=self.temp_root))
             values = self.chain.evaluate(variables, workdir)
         except CodeError as exc:
-            error = str(exc)
+            error, partial = str(exc), exc.partial
         except Exception as exc:  # a bug must cost one point, not the scan
             error = f"{type(exc).__name__}: {exc}"
         finally:
             if workdir is not None and not self.keep_folders:
                 shutil.rmtree(workdir, ignore_errors=True)
-        return self.make_point(point_id, variables, iteration, values, error, time.perf_counter() - start)
+        return self.make_point(point_id, variables, iteration, values, error, time.perf_counter() - start, partial)
 
     def make_point(self, point_id: int, variables: dict[str, float], iteration: int,
-                   values: Mapping[str, float] | None, error: str | None, seconds: float = 0.0) -> EvaluatedPoint:
+                   values: Mapping[str, float] | None, error: str | None, seconds: float = 0.0,
+                   partial: Mapping[str, float] | None = None) -> EvaluatedPoint:
+        """``values=None`` is a failed point: every used observable gets the maximum loss, and
+        the observables computed before the failure (``partial``) are still reported."""
         valid = values is not None
         observables = self.chain.observables
         losses = observable_losses(observables, values if valid else None)
         nll = total_nll(losses, valid)
-        full = {name: (values or {}).get(name, math.nan) for name in observables}
+        full = {name: (values if valid else partial or {}).get(name, math.nan) for name in observables}
         good = valid and (self.threshold is None or nll < self.threshold)
         return EvaluatedPoint(point_id, dict(variables), full, losses, nll, valid, good,
                               error if error is None else error.replace("\n", " ")[:500], iteration, seconds)

@@ -16,7 +16,7 @@ import numpy as np
 
 from bsmart import __version__
 from bsmart.config import SETUP_KEYS, RunConfig, load_config
-from bsmart.errors import BsmartError, ScanError
+from bsmart.errors import BsmartError, ConfigError, ScanError
 from bsmart.results import ResultStore
 from bsmart.backends import BACKEND_KEYS, make_executor
 from bsmart.runner import PointEvaluator, RunManager, make_temp_root
@@ -65,6 +65,10 @@ def run_scan(input_path: str | Path, *, seed: int | None = None, debug: bool | N
         raise BsmartError(f"{file}: {exc}") from None
     declared = module.__meta__["settings"]
     settings = resolve(declared, config.raw, file)
+    try:  # files the settings name (InitCSV, Input_CSV_File) are checked before the run folder exists
+        module.NewScan.check(config, settings)
+    except ConfigError as exc:
+        raise exc.in_file(file) from None
     _warn_unknown_keys(config, declared)
 
     seed = config.seed if config.seed is not None else int(np.random.SeedSequence().entropy % 2 ** 32)
@@ -100,7 +104,7 @@ def run_scan(input_path: str | Path, *, seed: int | None = None, debug: bool | N
     except KeyboardInterrupt:
         status = "interrupted"
     except BsmartError as exc:
-        status, error = "stopped", exc
+        status, error = "stopped", exc.in_file(file) if isinstance(exc, ConfigError) else exc
     finally:
         runner.close()
         summary = {

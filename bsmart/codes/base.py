@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from bsmart.errors import CodeError, ExpressionError
+from bsmart.errors import CodeError, ExpressionError, UnknownNameError
 from bsmart.expr import Expression
 from bsmart.likelihood import Observable
 from bsmart.slha import slha_value
@@ -75,10 +75,21 @@ class Chain:
         return env
 
     def evaluate(self, variables: Mapping[str, float], workdir: Path | None = None) -> dict[str, float]:
-        """Observables of one point; raises CodeError when the point is invalid."""
+        """Observables of one point; raises CodeError when the point is invalid.
+
+        The CodeError carries the observables computed before the failure in ``partial``, so
+        that an invalid point still shows e.g. the mass that failed its VALID bounds."""
+        values: dict[str, float] = {}
+        try:
+            self._evaluate(variables, workdir, values)
+        except CodeError as exc:
+            exc.partial = dict(values)
+            raise
+        return values
+
+    def _evaluate(self, variables: Mapping[str, float], workdir: Path | None, values: dict[str, float]) -> None:
         env = self.environment(variables)
         protected = set(env)
-        values: dict[str, float] = {}
         spectrum = None
         for code in self.codes:
             out = code.run(env, workdir)
@@ -88,28 +99,39 @@ class Chain:
             if out.slha is not None and (spectrum is None or code.name == self.spectrum_code):
                 spectrum = out.slha
             for name, obs in code.observables.items():
-                value = self._value(obs, out.values, out.slha, env)
+                try:
+                    value = self._value(obs, out.values, out.slha, env)
+                except CodeError as exc:
+                    raise CodeError(f"{code.name}: {exc}") from None
                 values[name] = env[name] = value
                 if obs.valid is not None and not (obs.valid[0] <= value <= obs.valid[1]):
-                    raise CodeError(f"{name} = {value:g} outside VALID [{obs.valid[0]:g}, {obs.valid[1]:g}]")
+                    raise CodeError(f"{code.name}: {name} = {value:g} outside VALID "
+                                    f"[{obs.valid[0]:g}, {obs.valid[1]:g}]")
             for condition in code.conditions:
                 try:
                     ok = condition.evaluate(env)
                 except ExpressionError as exc:
-                    raise CodeError(f"condition '{condition.source}': {exc}") from None
+                    raise CodeError(f"{code.name}: condition '{condition.source}': {exc}") from None
                 if not ok:
-                    raise CodeError(f"condition '{condition.source}' is false")
+                    raise CodeError(f"{code.name}: condition '{condition.source}' is false")
         for name, obs in self.global_observables.items():
             values[name] = env[name] = self._value(obs, env, spectrum, env)
-        return values
 
     @staticmethod
     def _value(obs: Observable, raw: Mapping[str, Any], doc: Any, env: Mapping[str, Any]) -> float:
         if obs.function is not None:
             try:
                 return _as_float(obs.function.evaluate(env))
+            except UnknownNameError as exc:
+                # a name that no code produced is a broken chain, not a bad value
+                raise CodeError(f"observable {obs.name}: FUNCTION {exc}") from None
             except ExpressionError:
-                return math.nan
+                return math.nan  # e.g. log of a negative number: the value cannot be computed
         if obs.slha is not None:
-            return slha_value(doc, *obs.slha) if doc is not None else math.nan
+            if doc is None:
+                raise CodeError(f"observable {obs.name}: no SLHA output to read it from")
+            try:
+                return slha_value(doc, *obs.slha)
+            except CodeError as exc:
+                raise CodeError(f"observable {obs.name}: {exc}") from None
         return _as_float(raw.get(obs.name, math.nan))

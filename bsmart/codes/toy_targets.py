@@ -75,6 +75,11 @@ def two_shell_distance(x: Sequence[float], radius: float = 0.3,
     return min(abs(shell_radius(x, c) - radius) for c in centers)
 
 
+# every name toy_values can return (FUNCTION observables may use them)
+OUTPUTS = ("Rosenbrock", "Rastrigin", "Ackley", "Shell", "TwoShell", "F2d", "EggBox", "Himmelblau", "Easom",
+           "F3d", "F3dInvalid")
+
+
 def toy_values(x: Sequence[float], settings: Mapping[str, Any]) -> dict[str, float]:
     s = {**DEFAULTS, **settings}
     n = len(x)

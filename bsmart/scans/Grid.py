@@ -12,9 +12,11 @@ import math
 
 import numpy as np
 
+from bsmart.config import RunConfig
 from bsmart.errors import ConfigError
 from bsmart.scans.base import Scan
-from bsmart.settings import Setting
+from bsmart.settings import Setting, Settings
+from bsmart.space import Space
 
 __meta__ = {
     "name": "Grid",
@@ -27,24 +29,33 @@ __meta__ = {
 }
 
 
+def grid_axes(space: Space, grid_points: int) -> list[np.ndarray]:
+    """The values of each variable, in variable order."""
+    axes = []
+    for var in space.variables:
+        if var.grid is not None:
+            values = np.array(var.grid)
+        elif var.fixed:
+            values = np.array([var.lower])
+        elif var.prior == "LOG":
+            values = np.geomspace(var.lower, var.upper, grid_points)
+        else:
+            values = np.linspace(var.lower, var.upper, grid_points)
+        axes.append(values)
+    return axes
+
+
 class NewScan(Scan):
-    def initialise(self) -> None:
-        self.axes = []
-        for var in self.space.variables:
-            if var.grid is not None:
-                values = np.array(var.grid)
-            elif var.fixed:
-                values = np.array([var.lower])
-            elif var.prior == "LOG":
-                values = np.geomspace(var.lower, var.upper, self.settings.grid_points)
-            else:
-                values = np.linspace(var.lower, var.upper, self.settings.grid_points)
-            self.axes.append(values)
-        total = math.prod(len(a) for a in self.axes)
-        if total > self.settings.max_points:
-            raise ConfigError(f"the grid has {total} points, more than Max_Points={self.settings.max_points}",
+    @classmethod
+    def check(cls, config: RunConfig, settings: Settings) -> None:
+        total = math.prod(len(a) for a in grid_axes(config.space, settings.grid_points))
+        if total > settings.max_points:
+            raise ConfigError(f"the grid has {total} points, more than Setup.Max_Points={settings.max_points}",
                               where="Variables")
-        self.result["grid_points"] = total
+
+    def initialise(self) -> None:
+        self.axes = grid_axes(self.space, self.settings.grid_points)
+        self.result["grid_points"] = math.prod(len(a) for a in self.axes)
 
     def run(self) -> None:
         product = itertools.product(*self.axes)

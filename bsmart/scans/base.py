@@ -10,6 +10,7 @@ import numpy as np
 
 from bsmart.config import RunConfig
 from bsmart.points import EvaluatedPoint
+from bsmart.results import read_points_csv
 from bsmart.runner import RunManager
 from bsmart.settings import Settings
 
@@ -29,6 +30,16 @@ class Scan:
         self.result: dict[str, Any] = {}  # scan-specific lines for the summary
 
     # -- hooks ------------------------------------------------------------------------
+    @classmethod
+    def check(cls, config: RunConfig, settings: Settings) -> None:
+        """Validate what the settings point to, before the run folder is made or a code runs;
+        raise ConfigError. The base checks ``InitCSV`` (known points with their NLL) when the
+        scan declares it."""
+        name = settings.get("InitCSV")
+        if name:
+            read_points_csv(config.resolve_path(name), config.space, need_nll=True, where="Setup.InitCSV",
+                            observables=config.observables)
+
     def initialise(self) -> None:
         """Prepare state before any point is evaluated."""
 

@@ -3,10 +3,13 @@ run's all_points.csv or good_points.csv): re-run points through other codes, or 
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from bsmart.config import RunConfig
 from bsmart.errors import ConfigError
-from bsmart.results import read_points_csv
+from bsmart.results import PointTable, read_points_csv
 from bsmart.scans.base import Scan
-from bsmart.settings import Setting
+from bsmart.settings import Setting, Settings
 
 __meta__ = {
     "name": "read_csv",
@@ -19,12 +22,20 @@ __meta__ = {
 
 
 class NewScan(Scan):
-    def initialise(self) -> None:
-        if not self.settings.input_csv_file:
-            raise ConfigError("read_csv needs Setup.Input_CSV_File", file=str(self.config.path),
+    @classmethod
+    def check(cls, config: RunConfig, settings: Settings) -> None:
+        cls._read(config, settings)
+
+    @staticmethod
+    def _read(config: RunConfig, settings: Settings) -> tuple[Path, PointTable]:
+        if not settings.input_csv_file:
+            raise ConfigError("read_csv needs the CSV file to evaluate", file=str(config.path),
                               where="Setup.Input_CSV_File")
-        path = self.config.resolve_path(self.settings.input_csv_file)
-        table = read_points_csv(path, self.space, where="Setup.Input_CSV_File")
+        path = config.resolve_path(settings.input_csv_file)
+        return path, read_points_csv(path, config.space, where="Setup.Input_CSV_File")
+
+    def initialise(self) -> None:
+        path, table = self._read(self.config, self.settings)
         self.log.info("read_csv: %s: %s", path, table.report())
         self.points = table.physical
         self.result["csv_rows"] = table.rows_read
