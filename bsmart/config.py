@@ -389,7 +389,10 @@ def load_config(path: str | Path, seed: int | None = None, debug: bool | None = 
     if not path.is_file():
         raise ConfigError("input file does not exist", file=file)
     raw = read_json(path)
-    return build_config(raw, path, seed=seed, debug=debug)
+    try:
+        return build_config(raw, path, seed=seed, debug=debug)
+    except ConfigError as exc:  # helpers below the config (grids, imports) do not know the file
+        raise exc.in_file(file) from None
 
 
 def build_config(raw: Mapping[str, Any], path: Path, seed: int | None = None, debug: bool | None = None) \
@@ -499,7 +502,10 @@ def build_config(raw: Mapping[str, Any], path: Path, seed: int | None = None, de
                          None)
     chain = Chain(codes, observables, space.names, derived, spectrum_code)
     for code in codes:
-        code.check()
+        try:
+            code.check()
+        except ConfigError as exc:
+            raise ConfigError(exc.detail, file=exc.file or file, where=exc.where or f"Codes.{code.name}") from None
     return RunConfig(path=path, raw=raw, scan_name=scan_name, run_name=run_name, cores=cores, seed=seed,
                      output_file=output_file, timeout=timeout, debug=debug, threshold=threshold,
                      temp_dir=temp_dir, space=space, chain=chain, warnings=tuple(warnings))

@@ -237,13 +237,24 @@ def make_temp_root(configured: Path | None, run_name: str) -> Path:
 
 
 class RunManager:
-    """Assigns IDs, runs batches through the executor, stores every point, keeps counts."""
+    """Assigns IDs, runs batches through the executor, stores every point, keeps counts.
 
-    def __init__(self, evaluator: PointEvaluator, executor: Executor, store, first_id: int = 1):
+    Resuming: given the points of an interrupted run, the scan is started again from its seed
+    and replays its own history. A proposed point whose ID and variables match a stored point
+    is served from the store instead of being evaluated, so the scan rebuilds its state
+    (training set, RNG, iteration counter) without re-running any code. If the scan ever
+    proposes something else, replay stops and new points get fresh IDs.
+    """
+
+    def __init__(self, evaluator: PointEvaluator, executor: Executor, store,
+                 previous: Sequence[EvaluatedPoint] = ()):
         self.evaluator = evaluator
         self.executor = executor
         self.store = store
-        self.next_id = first_id
+        self._replay = {p.id: p for p in previous}
+        self._last_previous_id = max(self._replay, default=0)
+        self.next_id = 1
+        self.replayed = 0
         self.evaluated = 0
         self.valid = 0
         self.good = 0
@@ -261,15 +272,38 @@ class RunManager:
         if physical.size == 0:
             return []
         names = self.variable_names
-        tasks: list[Task] = []
+        points: list[EvaluatedPoint | None] = []
+        to_run: list[tuple[int, Task]] = []  # (position in batch, task)
         for row in physical:
-            tasks.append((self.next_id, dict(zip(names, map(float, row))), iteration))
+            variables = dict(zip(names, map(float, row)))
+            stored = self._replay.pop(self.next_id, None) if self._replay else None
+            if stored is not None and all(math.isclose(stored.variables[n], v, rel_tol=1e-12, abs_tol=1e-300)
+                                          for n, v in variables.items()):
+                stored.iteration = iteration
+                points.append(stored)
+                self.next_id += 1
+                continue
+            if stored is not None:
+                log.warning("resume: the scan proposed other points than the stored run from ID %d on; "
+                            "continuing with new points", self.next_id)
+                self._replay.clear()
+            if not self._replay:  # never reuse an ID that is already on disk
+                self.next_id = max(self.next_id, self._last_previous_id + 1)
+            to_run.append((len(points), (self.next_id, variables, iteration)))
+            points.append(None)
             self.next_id += 1
-        start = time.perf_counter()
-        points = self.executor.evaluate(tasks)
-        self.wall_seconds_in_batches += time.perf_counter() - start
-        self.store.append(points)
-        self.record(points)
+        replayed = [p for p in points if p is not None]
+        self.replayed += len(replayed)
+        self.record(replayed)
+        if to_run:
+            tasks = [task for _, task in to_run]
+            start = time.perf_counter()
+            new_points = self.executor.evaluate(tasks)
+            self.wall_seconds_in_batches += time.perf_counter() - start
+            self.store.append(new_points)
+            self.record(new_points)
+            for (position, _), point in zip(to_run, new_points):
+                points[position] = point
         return points
 
     def record(self, points: Sequence[EvaluatedPoint]) -> None:

@@ -6,6 +6,7 @@ This is the only place that wires the pieces together; ``bsmart run`` and the te
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 import time
@@ -45,6 +46,28 @@ def _warn_unknown_keys(config: RunConfig, declared: dict) -> None:
                                 config.scan_name)
 
 
+def _check_resumable(run_dir: Path, config: RunConfig) -> int | None:
+    """The stored seed of the run to resume; refuses when the input changed what a point is."""
+    stored_input = run_dir / "input.json"
+    if not stored_input.is_file():
+        log.warning("resume: %s holds no run yet; starting a new one", run_dir)
+        return None
+    try:
+        stored = json.loads(stored_input.read_text())
+        summary = json.loads((run_dir / "summary.json").read_text()) if (run_dir / "summary.json").is_file() \
+            else {}
+    except (OSError, json.JSONDecodeError) as exc:
+        raise BsmartError(f"cannot resume {run_dir}: {exc}") from None
+    for block in ("Variables", "Observables", "Codes", "Derived Variables", "Blocks"):
+        if stored.get(block) != config.raw.get(block):
+            raise BsmartError(f"cannot resume {run_dir}: the input's {block} block differs from the one the run "
+                              f"was started with ({stored_input})")
+    seed = summary.get("seed")
+    if seed is None:
+        seed = (stored.get("Setup") or {}).get("Seed")
+    return int(seed) if seed is not None else None
+
+
 def _attach_log_file(path: Path) -> logging.Handler:
     handler = logging.FileHandler(path)
     handler.setLevel(logging.DEBUG)
@@ -54,8 +77,13 @@ def _attach_log_file(path: Path) -> logging.Handler:
 
 
 def run_scan(input_path: str | Path, *, seed: int | None = None, debug: bool | None = None,
-             overwrite: bool = False, output_dir: str | Path | None = None) -> dict[str, Any]:
-    """Run the scan an input file selects; returns the summary (also written to summary.json)."""
+             overwrite: bool = False, output_dir: str | Path | None = None,
+             resume: bool | None = None) -> dict[str, Any]:
+    """Run the scan an input file selects; returns the summary (also written to summary.json).
+
+    ``resume`` (or ``Setup.Resume``) continues an interrupted run in the same run folder: the
+    scan replays from its stored seed and every point already on disk is reused, not re-run.
+    """
     started = time.time()
     config = load_config(input_path, seed=seed, debug=debug)
     file = str(config.path)
@@ -71,10 +99,15 @@ def run_scan(input_path: str | Path, *, seed: int | None = None, debug: bool | N
         raise exc.in_file(file) from None
     _warn_unknown_keys(config, declared)
 
-    seed = config.seed if config.seed is not None else int(np.random.SeedSequence().entropy % 2 ** 32)
-    rng = np.random.default_rng(seed)
     parent = Path(output_dir) if output_dir is not None else Path.cwd()
     run_dir = (parent / config.run_name).resolve()
+    if resume is None:
+        resume = parse_bool(config.raw.get("Setup", {}).get("Resume", False), "Setup.Resume", file)
+    stored_seed = _check_resumable(run_dir, config) if resume else None
+    seed = config.seed if config.seed is not None else stored_seed
+    if seed is None:
+        seed = int(np.random.SeedSequence().entropy % 2 ** 32)
+    rng = np.random.default_rng(seed)
     # "good" = valid and NLL below the threshold: Setup.Threshold, Networks.Threshold_Value, or the
     # scan's own default for it; no threshold at all means every valid point is good
     threshold = config.threshold if config.threshold is not None else settings.get("Threshold_Value")
@@ -85,7 +118,8 @@ def run_scan(input_path: str | Path, *, seed: int | None = None, debug: bool | N
     try:  # nothing is left behind when the backend or the run folder cannot be set up
         executor = make_executor(config.raw, evaluator, config.cores, file)
         store = ResultStore(run_dir, config.space.names, list(observables),
-                            [n for n, o in observables.items() if o.used], config.output_file, overwrite=overwrite)
+                            [n for n, o in observables.items() if o.used], config.output_file, overwrite=overwrite,
+                            resume=resume)
     except BaseException:
         if executor is not None:
             executor.close()
@@ -94,7 +128,10 @@ def run_scan(input_path: str | Path, *, seed: int | None = None, debug: bool | N
         raise
     handler = _attach_log_file(run_dir / "bsmart.log")
     store.save_input(config.raw)
-    runner = RunManager(evaluator, executor, store)
+    runner = RunManager(evaluator, executor, store, previous=store.previous)
+    if store.previous:
+        log.info("resuming %s: %d points on disk will be reused as the scan replays", run_dir,
+                 len(store.previous))
     scan = module.NewScan(config, settings, runner, rng, store, log)
     log.info("bsmart %s: scan %s, input %s, run folder %s, seed %d, %d core(s)", __version__, config.scan_name,
              file, run_dir, seed, config.cores)
@@ -109,7 +146,8 @@ def run_scan(input_path: str | Path, *, seed: int | None = None, debug: bool | N
         runner.close()
         summary = {
             "status": status, "scan": config.scan_name, "input": file, "run_dir": str(run_dir), "seed": seed,
-            "cores": config.cores, "evaluations": runner.evaluated, "valid": runner.valid, "good": runner.good,
+            "cores": config.cores, "evaluations": runner.evaluated,
+            "evaluations_this_session": runner.evaluated - runner.replayed, "valid": runner.valid, "good": runner.good,
             "threshold": threshold, "seconds": round(time.time() - started, 3),
             "seconds_in_codes": round(runner.seconds_in_codes, 3),
             "failures": dict(runner.failures.most_common(10)), **scan.result,

@@ -122,21 +122,23 @@ class Template:
                     indices = parse_entry_key(key)
                 except ValueError as exc:
                     raise ConfigError(str(exc), where=f"Blocks.{block_name}") from None
+                # file=None: the error is in the JSON file's Blocks, which the caller names
                 self.set_entry(block_name.upper(), indices,
                                self._entry(block_name.upper(), indices, str(value), "", known,
-                                           f"Blocks.{block_name}.{key}"))
+                                           f"Blocks.{block_name}.{key}", file=None))
 
     def _entry(self, block: str, indices: tuple[int, ...], value: str, comment: str,
-               known: set[str], where: str) -> _Entry:
+               known: set[str], where: str, file: str | None = "") -> _Entry:
+        file = self.source if file == "" else file
         if _is_number(value):
             return _Entry(block, indices, value.strip(), comment)
         try:
             expr = Expression(value)
         except ExpressionError as exc:
-            raise ConfigError(f"{exc}", file=self.source, where=f"{where} (block {block})") from None
+            raise ConfigError(f"{exc}", file=file, where=f"{where} (block {block})") from None
         unknown = sorted(expr.names - known)
         if unknown:
-            raise ConfigError(f"'{value}' uses unknown name(s) {unknown}", file=self.source,
+            raise ConfigError(f"'{value}' uses unknown name(s) {unknown}", file=file,
                               where=f"{where} (block {block})")
         return _Entry(block, indices, expr, comment)
 

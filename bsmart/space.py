@@ -130,6 +130,9 @@ def parse_grid_values(text: str, where: str) -> tuple[float, ...]:
         kwargs["num"] = int(kwargs["num"])
     if len(args) >= 3 and name != "arange":
         args[2] = int(args[2])
+    count = _grid_count(name, args, kwargs)
+    if not 1 <= count <= 10_000_000:  # checked before numpy allocates a huge array
+        raise ConfigError(f"grid '{text}' gives {count} values (need 1..1e7)", where=where)
     try:
         values = getattr(np, name)(*args, **kwargs)
     except (TypeError, ValueError) as exc:
@@ -137,6 +140,20 @@ def parse_grid_values(text: str, where: str) -> tuple[float, ...]:
     if values.size == 0 or values.size > 10_000_000 or not np.all(np.isfinite(values)):
         raise ConfigError(f"grid '{text}' gives {values.size} values (need 1..1e7 finite)", where=where)
     return tuple(float(v) for v in values)
+
+
+def _grid_count(name: str, args: list, kwargs: dict) -> int:
+    """Number of values a grid call will make (0 when the arguments make no sense)."""
+    try:
+        if name == "arange":
+            start, stop, step = (list(args) + [None, None, None])[:3]
+            if stop is None:
+                start, stop = 0, start
+            start, stop, step = kwargs.get("start", start), kwargs.get("stop", stop), kwargs.get("step", step or 1)
+            return max(0, math.ceil((stop - start) / step))
+        return int(kwargs.get("num", args[2] if len(args) >= 3 else 50))
+    except (TypeError, ValueError, ZeroDivisionError, OverflowError):
+        return 0
 
 
 def _literal_number(node: ast.expr, where: str) -> float:

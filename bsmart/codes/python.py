@@ -62,7 +62,10 @@ class PythonCode(Code):
         return state
 
     def check(self) -> None:
-        self._load()
+        try:
+            self._load()
+        except ConfigError as exc:
+            raise ConfigError(exc.detail, where=f"Codes.{self.name}.Function") from None
 
     def _load(self) -> Callable[..., Any]:
         if self._func is None:
