@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from typing import Sequence
 
@@ -24,6 +25,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=int, help="random seed (overrides Setup.Seed)")
     run.add_argument("--debug", action="store_true", help="verbose log, keep the points' working folders")
     run.add_argument("--overwrite", action="store_true", help="replace an existing run folder")
+    run.add_argument("--resume", action="store_true",
+                     help="continue an interrupted run in its run folder (no point is evaluated twice)")
     run.add_argument("--output", metavar="DIR", help="folder in which <RunName>/ is made (default: here)")
     run.add_argument("--quiet", action="store_true", help="only warnings and errors")
     sub.add_parser("list", help="list the available scans")
@@ -60,11 +63,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     from bsmart.session import configure_console_logging, run_scan
 
     configure_console_logging(debug=args.debug, quiet=args.quiet)
+    # SIGTERM (a batch system ending the job) stops the run as Ctrl-C does
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         run_scan(args.input, seed=args.seed, debug=args.debug or None, overwrite=args.overwrite,
-                 output_dir=args.output)
+                 output_dir=args.output, resume=args.resume or None)
     except KeyboardInterrupt:
-        print("bsmart: interrupted; the points evaluated so far are saved in the run folder", file=sys.stderr)
+        print("bsmart: interrupted; every point evaluated so far is saved. Continue with:\n"
+              f"    bsmart run {args.input} --resume", file=sys.stderr)
         return 130
     return 0
 

@@ -71,14 +71,9 @@ class ResultStore:
     """Owns the run folder. Scans never write files themselves; they go through here."""
 
     def __init__(self, run_dir: Path, variable_names: Sequence[str], observable_names: Sequence[str],
-                 loss_names: Sequence[str], output_file: str = "SLHA_output", overwrite: bool = False):
+                 loss_names: Sequence[str], output_file: str = "SLHA_output", overwrite: bool = False,
+                 resume: bool = False):
         self.run_dir = Path(run_dir)
-        if self.run_dir.exists() and any(self.run_dir.iterdir()):
-            if not overwrite:
-                raise BsmartError(f"run folder {self.run_dir} already exists; choose another RunName, "
-                                  f"or pass --overwrite to replace it")
-            shutil.rmtree(self.run_dir)
-        (self.run_dir / "Spectrum_Files").mkdir(parents=True, exist_ok=True)
         self.variable_names = tuple(variable_names)
         self.observable_names = tuple(observable_names)
         self.loss_names = tuple(loss_names)
@@ -88,10 +83,50 @@ class ResultStore:
         self.all_path = self.run_dir / ALL_POINTS
         self.good_path = self.run_dir / GOOD_POINTS
         self.valid_path = self.run_dir / "Spectrum_Files" / f"{output_file}.csv"
+        self.previous: list[EvaluatedPoint] = []  # points of the run being resumed
+        if resume and self.all_path.is_file():
+            self.previous = self._load_previous()
+        elif self.run_dir.exists() and any(self.run_dir.iterdir()) and not resume:
+            if not overwrite:
+                raise BsmartError(f"run folder {self.run_dir} already exists; pass --resume to continue it, "
+                                  f"--overwrite to replace it, or choose another RunName")
+            shutil.rmtree(self.run_dir)
+        (self.run_dir / "Spectrum_Files").mkdir(parents=True, exist_ok=True)
         self._all = _CsvFile(self.all_path, self.header)
         self._good = _CsvFile(self.good_path, self.header)
         self._valid = _CsvFile(self.valid_path, self.header)
         self._iterations: _CsvFile | None = None
+
+    def _load_previous(self) -> list[EvaluatedPoint]:
+        """Read back a run's points; the derived files are rewritten from them, since a kill
+        between two files' writes could leave them out of step with all_points.csv."""
+        _truncate_partial_row(self.all_path)
+        with open(self.all_path, newline="") as fh:
+            reader = csv.reader(fh)
+            header = next(reader, None)
+            if header != self.header:
+                raise BsmartError(f"{self.all_path} has other columns than this input file gives; "
+                                  f"resume needs the same Variables and Observables")
+            points = [self._parse_row(row) for row in reader if len(row) == len(header)]
+        for path in (self.good_path, self.valid_path, self.run_dir / ITERATIONS):
+            path.unlink(missing_ok=True)  # iterations are recorded again as the scan replays
+        rows = [self.row(p) for p in points]
+        good, valid = _CsvFile(self.good_path, self.header), _CsvFile(self.valid_path, self.header)
+        good.write_rows(r for r, p in zip(rows, points) if p.good)
+        valid.write_rows(r for r, p in zip(rows, points) if p.valid)
+        good.close()
+        valid.close()
+        return points
+
+    def _parse_row(self, row: Sequence[str]) -> EvaluatedPoint:
+        nv, no, nl = len(self.variable_names), len(self.observable_names), len(self.loss_names)
+        values = [float(v) for v in row[1:1 + nv + no + nl + 1]]
+        variables = dict(zip(self.variable_names, values[:nv]))
+        observables = dict(zip(self.observable_names, values[nv:nv + no]))
+        losses = dict(zip(self.loss_names, values[nv + no:nv + no + nl]))
+        valid, good, iteration, seconds, error = row[-5:]
+        return EvaluatedPoint(int(row[0]), variables, observables, losses, values[-1], valid == "True",
+                              good == "True", error or None, int(iteration), float(seconds))
 
     def row(self, p: EvaluatedPoint) -> list[Any]:
         return [p.id, *(p.variables[n] for n in self.variable_names),
@@ -127,6 +162,14 @@ class ResultStore:
         for f in (self._all, self._good, self._valid, self._iterations):
             if f is not None:
                 f.close()
+
+
+def _truncate_partial_row(path: Path) -> None:
+    """Drop a last row cut short by a kill during the write (it has no newline yet)."""
+    with open(path, "rb+") as fh:
+        data = fh.read()
+        if data and not data.endswith(b"\n"):
+            fh.truncate(data.rfind(b"\n") + 1)
 
 
 # -- reading CSVs back --------------------------------------------------------------------

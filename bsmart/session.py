@@ -22,7 +22,7 @@ from bsmart.results import ResultStore
 from bsmart.backends import BACKEND_KEYS, make_executor
 from bsmart.runner import PointEvaluator, RunManager, make_temp_root
 from bsmart.scans import load_scan
-from bsmart.settings import resolve
+from bsmart.settings import parse_bool, resolve
 
 log = logging.getLogger("bsmart")
 
@@ -128,6 +128,8 @@ def run_scan(input_path: str | Path, *, seed: int | None = None, debug: bool | N
         raise
     handler = _attach_log_file(run_dir / "bsmart.log")
     store.save_input(config.raw)
+    # written now so that a run killed with SIGKILL can still be resumed with its seed
+    store.write_summary({"status": "running", "scan": config.scan_name, "input": file, "seed": seed})
     runner = RunManager(evaluator, executor, store, previous=store.previous)
     if store.previous:
         log.info("resuming %s: %d points on disk will be reused as the scan replays", run_dir,

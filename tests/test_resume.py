@@ -1,0 +1,112 @@
+"""Crash safety: a run killed with SIGKILL or stopped with SIGINT/SIGTERM resumes without
+re-evaluating any point and ends where an uninterrupted run ends."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+DATA = Path(__file__).parent / "data"
+
+
+def make_input(folder: Path, scan: dict | None = None) -> Path:
+    shutil.copy(DATA / "slow_code.py", folder / "slow_code.py")
+    spec = {
+        "Scan": "Random",
+        "Setup": {"RunName": "run", "Cores": 2, "Points": 1500, "Batch_size": 50, "Seed": 3, "Threshold": 1.0},
+        "Variables": {"x1": {"RANGE": [0, 31.4]}, "x2": {"RANGE": [0, 31.4]}},
+        "Codes": {"slow": {"Function": "slow_code.py:evaluate",
+                           "Observables": {"F": {"MEAN": 100, "VARIANCE": 20}}}},
+        **(scan or {}),
+    }
+    path = folder / "input.json"
+    path.write_text(json.dumps(spec))
+    return path
+
+
+def bsmart(*args: str, cwd: Path, **kwargs) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "bsmart", "run", *args], cwd=cwd, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True, **kwargs)
+
+
+def wait_for_rows(csv: Path, rows: int, timeout: float = 60) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if csv.exists() and csv.read_text().count("\n") > rows:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"{csv} never reached {rows} rows")
+
+
+def points(run_dir: Path) -> pd.DataFrame:
+    return pd.read_csv(run_dir / "all_points.csv").drop(columns=["seconds"]).sort_values("ID").reset_index(drop=True)
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory) -> pd.DataFrame:
+    folder = tmp_path_factory.mktemp("reference")
+    proc = bsmart(str(make_input(folder)), cwd=folder)
+    assert proc.wait(120) == 0, proc.stderr.read()
+    return points(folder / "run")
+
+
+def test_sigkill_mid_run_then_resume(tmp_path, reference):
+    path = make_input(tmp_path)
+    proc = bsmart(str(path), cwd=tmp_path)
+    wait_for_rows(tmp_path / "run" / "all_points.csv", 300)
+    os.killpg(proc.pid, signal.SIGKILL)  # the whole job, workers included, as a node failure would
+    proc.wait(10)
+    killed = points(tmp_path / "run")
+    assert 300 <= len(killed) < 1500
+
+    again = bsmart(str(path), cwd=tmp_path)  # no --resume: refuses to mix two runs
+    assert again.wait(60) == 2
+    assert "--resume" in again.stderr.read()
+
+    resumed = bsmart(str(path), "--resume", cwd=tmp_path)
+    assert resumed.wait(120) == 0, resumed.stderr.read()
+    final = points(tmp_path / "run")
+    pd.testing.assert_frame_equal(final, reference)  # same points, each evaluated once
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert summary["status"] == "finished"
+    assert summary["evaluations_this_session"] == 1500 - len(killed)
+    good = pd.read_csv(tmp_path / "run" / "good_points.csv")
+    assert len(good) == reference["good"].sum() == summary["good"]
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_interrupt_writes_what_is_done_and_says_how_to_resume(tmp_path, reference, sig):
+    path = make_input(tmp_path)
+    proc = bsmart(str(path), cwd=tmp_path)
+    wait_for_rows(tmp_path / "run" / "all_points.csv", 200)
+    os.kill(proc.pid, sig)
+    assert proc.wait(30) == 130
+    err = proc.stderr.read()
+    assert "--resume" in err and "Traceback" not in err
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert summary["status"] == "interrupted"
+    assert summary["evaluations"] == len(points(tmp_path / "run"))
+    resumed = bsmart(str(path), "--resume", cwd=tmp_path)
+    assert resumed.wait(120) == 0, resumed.stderr.read()
+    pd.testing.assert_frame_equal(points(tmp_path / "run"), reference)
+
+
+def test_resume_refuses_a_changed_input(tmp_path):
+    path = make_input(tmp_path, {"Setup": {"RunName": "run", "Points": 100, "Seed": 1}})
+    assert bsmart(str(path), cwd=tmp_path).wait(60) == 0
+    spec = json.loads(path.read_text())
+    spec["Variables"]["x1"]["RANGE"] = [0, 10]
+    path.write_text(json.dumps(spec))
+    proc = bsmart(str(path), "--resume", cwd=tmp_path)
+    assert proc.wait(60) == 2
+    err = proc.stderr.read().strip()
+    assert "Variables" in err and len(err.splitlines()) == 1
