@@ -340,8 +340,12 @@ def parse_code(name: str, spec: Any, ctx: dict[str, Any]) -> Code | None:
             template_path = input_file  # BSMArt: the first code's InputFile is the template
         if template_path is not None:
             ctx["template_used"] = True
-            template = Template.from_file(ctx["resolve"](str(template_path)), ctx["names"] | ctx["derived"],
-                                          overrides=ctx["blocks"])
+            try:
+                template = Template.from_file(ctx["resolve"](str(template_path)), ctx["names"] | ctx["derived"],
+                                              overrides=ctx["blocks"])
+            except ConfigError as exc:  # name the JSON key that points to the template, and the template
+                key = "Template" if "Template" in spec else "InputFile"
+                raise ConfigError(str(exc), file=file, where=f"{where}.{key}") if exc.file else exc from None
         input_file = _safe_file_name(input_name, f"{where}.InputFile", file)
     if output_file is not None:
         output_file = _safe_file_name(output_file, f"{where}.OutputFile", file)
