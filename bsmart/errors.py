@@ -6,6 +6,10 @@ from __future__ import annotations
 class BsmartError(Exception):
     """Base of every error the command line reports as one line."""
 
+    def __str__(self) -> str:
+        # values quoted from the input may hold newlines; the report stays one line
+        return " ".join(super().__str__().split("\n"))
+
 
 class ConfigError(BsmartError):
     """Something in the input file is wrong; names the file, block and key."""

@@ -112,7 +112,10 @@ def parse_grid_values(text: str, where: str) -> tuple[float, ...]:
     except SyntaxError:
         raise ConfigError(f"cannot parse grid '{text}'", where=where) from None
     if isinstance(node, (ast.List, ast.Tuple)):
-        return tuple(_literal_number(e, where) for e in node.elts)
+        values = tuple(float(_literal_number(e, where)) for e in node.elts)
+        if not values or not all(math.isfinite(v) for v in values):
+            raise ConfigError(f"grid {text} must list at least one finite number", where=where)
+        return values
     if not isinstance(node, ast.Call):
         raise ConfigError(f"grid '{text}' must be a list or np.linspace/geomspace/logspace/arange(...)", where=where)
     func = node.func
