@@ -92,10 +92,11 @@ def _compile(node: ast.AST) -> Evaluator:
         op, left, right = _BINARY[type(node.op)], _compile(node.left), _compile(node.right)
         if isinstance(node.op, ast.Pow):
             def power(env: Mapping[str, Any]) -> Any:
-                base, exponent = left(env), right(env)
-                if abs(exponent) > 1e4:  # keep 10**10**10 from hanging the evaluator
-                    raise ExpressionError("exponent too large")
-                return op(base, exponent)
+                # in floats: integer powers such as (10**9999)**9999 would run for hours
+                result = op(float(left(env)), float(right(env)))
+                if isinstance(result, complex):
+                    raise ExpressionError(f"'{ast.unparse(node)}' has no real value")
+                return result
             return power
         return lambda env: op(left(env), right(env))
     if isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
