@@ -96,6 +96,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"bsmart: error: {exc}", file=sys.stderr)
         return 2
+    except Exception as exc:  # a bug in bsmart: one line here, the traceback in the run's log
+        if debug:
+            raise
+        message = " ".join(str(exc).split())[:300]
+        print(f"bsmart: internal error: {type(exc).__name__}: {message} (run again with --debug for the "
+              f"traceback; the points evaluated so far are saved)", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

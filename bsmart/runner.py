@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import re
 import shutil
 import signal
 import tempfile
@@ -319,6 +320,9 @@ class RunManager:
         self.executor.close()
 
 
+_VALUE_RE = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)|[-+]?\d+\.\d*|\d{3,}")
+
+
 def _reason(error: str) -> str:
-    """Group failure messages: numbers stripped so that counts are meaningful."""
-    return "".join("#" if c.isdigit() else c for c in error)[:120]
+    """Group failure messages: point-specific values (not exit codes) become '#'."""
+    return _VALUE_RE.sub("#", error)[:160]

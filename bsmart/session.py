@@ -144,8 +144,16 @@ def run_scan(input_path: str | Path, *, seed: int | None = None, debug: bool | N
         status = "interrupted"
     except BsmartError as exc:
         status, error = "stopped", exc.in_file(file) if isinstance(exc, ConfigError) else exc
+    except Exception:
+        status = "crashed"  # a bug: the traceback goes to the log file, the points stay on disk
+        log.debug("scan crashed", exc_info=True)
+        raise
     finally:
         runner.close()
+        if status == "finished" and runner.evaluated and not runner.valid:
+            reasons = "; ".join(f"{n}x {why}" for why, n in runner.failures.most_common(3))
+            status, error = "failed", ScanError(f"every one of the {runner.evaluated} evaluated points failed: "
+                                                f"{reasons} (details in {run_dir / 'all_points.csv'})")
         summary = {
             "status": status, "scan": config.scan_name, "input": file, "run_dir": str(run_dir), "seed": seed,
             "cores": config.cores, "evaluations": runner.evaluated,
@@ -162,9 +170,6 @@ def run_scan(input_path: str | Path, *, seed: int | None = None, debug: bool | N
             shutil.rmtree(temp_root, ignore_errors=True)
         log.info("%s: %d evaluated, %d valid, %d good in %.1f s; results in %s", status, runner.evaluated,
                  runner.valid, runner.good, summary["seconds"], run_dir)
-        if runner.evaluated and not runner.valid:
-            reasons = "; ".join(f"{n}x {why}" for why, n in runner.failures.most_common(3))
-            log.error("every point failed: %s", reasons)
         log.removeHandler(handler)
         handler.close()
     if status == "interrupted":
