@@ -456,7 +456,7 @@ def build_config(raw: Mapping[str, Any], path: Path, seed: int | None = None, de
             expr = Expression(str(text))
         except ExpressionError as exc:
             raise ConfigError(str(exc), file=file, where=where) from None
-        unknown = sorted(expr.names - names - set(derived))
+        unknown = sorted(expr.names - names - set(derived) - {"VARIABLE"})  # VARIABLE[i] reaches any name
         if unknown:
             raise ConfigError(f"uses unknown name(s) {unknown}", file=file, where=where)
         derived[name] = expr

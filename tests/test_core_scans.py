@@ -1,0 +1,238 @@
+"""Real runs of the core scans through the command line: Random, Grid, read_csv chaining, Python
+codes, a BSMArt toy input, and the same results on 1 and 2 cores."""
+
+from __future__ import annotations
+
+import copy
+import csv
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import REPO, run_cli, write_json
+
+TOY = {
+    "Setup": {"Type": "Random", "RunName": "Toy", "Points": 60, "Cores": 1, "Seed": 7, "Batch_size": 25},
+    "Variables": {"x1": {"RANGE": [0, 31.4159265]}, "x2": {"RANGE": [0, 31.4159265]}},
+    "Codes": {"toy_targets": {"Run": "True",
+                              "Observables": {"F2d": {"SCALING": "GAUSS", "MEAN": 100, "VARIANCE": 20}}}},
+}
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _run(tmp_path: Path, data: dict, *extra: str, name: str = "input.json") -> Path:
+    path = write_json(tmp_path / name, data)
+    result = run_cli("run", str(path), "--quiet", *extra, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    return tmp_path / data["Setup"]["RunName"]
+
+
+def test_random_writes_the_run_folder(tmp_path: Path) -> None:
+    run_dir = _run(tmp_path, TOY)
+    assert sorted(p.name for p in run_dir.iterdir()) == [
+        "Spectrum_Files", "all_points.csv", "bsmart.log", "good_points.csv", "input.json", "summary.json"]
+    rows = _rows(run_dir / "all_points.csv")
+    assert list(rows[0])[:4] == ["ID", "x1", "x2", "F2d"]
+    assert list(rows[0])[4:] == ["loss_F2d", "NLL", "valid", "good", "iteration", "seconds", "error"]
+    assert [int(r["ID"]) for r in rows] == list(range(1, 61))
+    assert [r["iteration"] for r in rows].count("2") == 10  # batches of 25, 25, 10
+    for r in rows:
+        x1, x2 = float(r["x1"]), float(r["x2"])
+        assert float(r["F2d"]) == pytest.approx((2 + math.cos(x1 / 5) * math.cos(x2 / 7)) ** 5)
+        assert float(r["NLL"]) == float(r["loss_F2d"])
+    # no threshold: every valid point is good; BSMArt's file holds the valid points
+    assert len(_rows(run_dir / "good_points.csv")) == 60 == len(_rows(run_dir / "Spectrum_Files/SLHA_output.csv"))
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert {k: summary[k] for k in ("status", "evaluations", "valid", "good", "seed")} == \
+        {"status": "finished", "evaluations": 60, "valid": 60, "good": 60, "seed": 7}
+    assert json.loads((run_dir / "input.json").read_text()) == TOY
+    assert "finished: 60 evaluated, 60 valid, 60 good" in (run_dir / "bsmart.log").read_text()
+
+
+def test_threshold_selects_good_points(tmp_path: Path) -> None:
+    data = copy.deepcopy(TOY)
+    data["Setup"]["Threshold"] = 1.0
+    run_dir = _run(tmp_path, data)
+    good = _rows(run_dir / "good_points.csv")
+    assert good and all(float(r["NLL"]) < 1.0 for r in good)
+    assert len(good) == sum(float(r["NLL"]) < 1.0 for r in _rows(run_dir / "all_points.csv"))
+
+
+def test_two_cores_give_the_same_results_as_one(tmp_path: Path) -> None:
+    one = _run(tmp_path / "1" if (tmp_path / "1").mkdir() is None else tmp_path, TOY)
+    data = copy.deepcopy(TOY)
+    data["Setup"]["Cores"] = 2
+    (tmp_path / "2").mkdir()
+    two = _run(tmp_path / "2", data)
+
+    def strip(rows):
+        return [{k: v for k, v in r.items() if k != "seconds"} for r in rows]
+    assert strip(_rows(one / "all_points.csv")) == strip(_rows(two / "all_points.csv"))
+
+
+def test_seed_option_overrides_setup_seed(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    a = _run(tmp_path / "a", TOY, "--seed", "3")
+    b = _run(tmp_path / "b", TOY)
+    assert json.loads((a / "summary.json").read_text())["seed"] == 3
+    assert _rows(a / "all_points.csv")[0]["x1"] != _rows(b / "all_points.csv")[0]["x1"]
+
+
+def test_log_and_fixed_priors(tmp_path: Path) -> None:
+    data = copy.deepcopy(TOY)
+    data["Variables"] = {"x1": {"RANGE": [1, 1e4], "PRIOR": "LOG"}, "x2": {"PRIOR": "FIXED", "VALUE": "3.5"}}
+    data["Setup"]["Points"] = 400
+    rows = _rows(_run(tmp_path, data) / "all_points.csv")
+    x1 = np.array([float(r["x1"]) for r in rows])
+    assert {r["x2"] for r in rows} == {"3.5"}
+    assert x1.min() >= 1 and x1.max() <= 1e4
+    decades = np.histogram(np.log10(x1), bins=4, range=(0, 4))[0]
+    assert decades.min() > 60  # log-uniform: about 100 points per decade
+
+
+def test_grid_with_numpy_strings(tmp_path: Path) -> None:
+    data = copy.deepcopy(TOY)
+    data["Setup"] = {"Type": "Grid", "RunName": "G", "Cores": 2, "Batch_size": 7}
+    data["Variables"] = {"x1": "np.linspace(0, 10, num=3)", "x2": "np.geomspace(1, 100, 3)",
+                         "x3": {"RANGE": [1, 2], "PRIOR": "FIXED"}}
+    rows = _rows(_run(tmp_path, data) / "all_points.csv")
+    pairs = [(float(r["x1"]), float(r["x2"]), float(r["x3"])) for r in rows]
+    assert pairs == [(a, b, 1.5) for a in (0.0, 5.0, 10.0) for b in (1.0, 10.0, 100.0)]  # variable order
+    assert [int(r["iteration"]) for r in rows] == [0] * 7 + [1] * 2
+
+
+def test_read_csv_reevaluates_a_random_run(tmp_path: Path) -> None:
+    first = _run(tmp_path, TOY)
+    replay = {"Setup": {"Type": "read_csv", "RunName": "Replay", "Batch_size": "16",
+                        "Input_CSV_File": "Toy/all_points.csv", "Cores": 2},
+              "Variables": TOY["Variables"],
+              "Codes": {"toy_targets": {"Run": "True", "Observables": {
+                  "F2d": {"SCALING": "GAUSS", "MEAN": 100, "VARIANCE": 20},
+                  "Rosenbrock": {"FUNCTION": "Rosenbrock", "SCALING": "OFF"}}}}}
+    second = _run(tmp_path, replay, name="replay.json")
+    before, after = _rows(first / "all_points.csv"), _rows(second / "all_points.csv")
+    assert len(after) == len(before) == 60  # every row once (BSMArt ran batch-boundary rows twice)
+    for b, a in zip(before, after):
+        assert (a["x1"], a["x2"], a["F2d"], a["NLL"]) == (b["x1"], b["x2"], b["F2d"], b["NLL"])
+        assert float(a["Rosenbrock"]) > 0
+    assert json.loads((second / "summary.json").read_text())["csv_rows"] == 60
+    # BSMArt's file name and leading columns are read the same way
+    replay["Setup"].update(RunName="Replay2", Input_CSV_File="Toy/Spectrum_Files/SLHA_output.csv")
+    assert len(_rows(_run(tmp_path, replay, name="replay2.json") / "all_points.csv")) == 60
+
+
+def test_read_csv_skips_rows_it_cannot_use(tmp_path: Path) -> None:
+    (tmp_path / "points.csv").write_text("x2,x1,other\n1,2,a\n1,2,b\nnan,3,c\n1,99,d\n,4,e\n5,6,f\n")
+    data = {"Setup": {"Type": "read_csv", "RunName": "R", "Input_CSV_File": "points.csv"},
+            "Variables": TOY["Variables"], "Codes": TOY["Codes"]}
+    run_dir = _run(tmp_path, data)
+    rows = _rows(run_dir / "all_points.csv")
+    assert [(r["x1"], r["x2"]) for r in rows] == [("2.0", "1.0"), ("6.0", "5.0")]
+    assert json.loads((run_dir / "summary.json").read_text())["csv_skipped"] == {
+        "non-numeric or NaN variables": 2, "outside the declared ranges": 1, "duplicates": 1}
+
+
+PYCODE = '''
+import math
+
+def observables(point):
+    if point["x"] > 0.9:
+        raise ValueError("no spectrum above 0.9")
+    return {"mass": 100 * point["x"] + point["shift"], "ratio": point["y"] / point["x"], "label": "text"}
+
+def with_settings(point, settings):
+    return {"scaled": settings["scale"] * point["x"]}
+'''
+
+
+@pytest.mark.parametrize("function", ["mycode.py:observables", "sub/mycode.py:observables", "mymodule:observables"])
+def test_python_function_codes(tmp_path: Path, function: str) -> None:
+    for path in (tmp_path / "mycode.py", tmp_path / "sub" / "mycode.py", tmp_path / "mymodule.py"):
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(PYCODE)
+    data = {"Setup": {"Type": "Random", "RunName": "Py", "Points": 40, "Cores": 2, "Seed": 2,
+                      "Skip SLHA Files": "True"},
+            "Variables": {"x": {"RANGE": [0.1, 1]}, "y": {"RANGE": [0, 1]}},
+            "Derived Variables": {"shift": "VARIABLE[1] * 10"},
+            "Codes": {"mine": {"Run": True, "Function": function, "Observables": {
+                "mass": {"SCALING": "GAUSS", "MEAN": 50, "VARIANCE": 10, "VALID": [0, 80]},
+                "ratio": {"SCALING": "OFF"},
+                "label": {},
+                "double": {"FUNCTION": "2*mass + ratio"}}},
+                "second": {"Run": "True", "Function": "mycode.py:with_settings", "Settings": {"scale": 3},
+                           "Observables": {"scaled": {}}}}}
+    rows = _rows(_run(tmp_path, data) / "all_points.csv")
+    assert len(rows) == 40
+    statuses = set()
+    for r in rows:
+        x, y = float(r["x"]), float(r["y"])
+        mass = 100 * x + 10 * y
+        if x > 0.9:
+            assert r["valid"] == "False" and r["error"] == "mine: ValueError: no spectrum above 0.9"
+            statuses.add("raised")
+        elif mass > 80:
+            assert r["valid"] == "False" and r["error"].startswith("mine: mass = ")
+            assert "outside VALID [0, 80]" in r["error"]
+            assert float(r["mass"]) == pytest.approx(mass)  # kept: the value that failed
+            assert r["scaled"] == "nan"  # the chain stopped before the second code
+            statuses.add("outside VALID")
+        else:
+            assert r["valid"] == "True", r
+            assert float(r["mass"]) == pytest.approx(mass) and float(r["ratio"]) == pytest.approx(y / x)
+            assert float(r["double"]) == pytest.approx(2 * mass + y / x)
+            assert float(r["scaled"]) == pytest.approx(3 * x)
+            assert r["label"] == "nan"  # not a number
+            statuses.add("valid")
+    assert statuses == {"raised", "outside VALID", "valid"}
+
+
+def test_bsmart_style_toy_input_runs_unchanged(tmp_path: Path) -> None:
+    data = {"Setup": {"RunName": "Toy_BSMArt", "Type": "Random", "Cores": "1", "csv": "True",
+                      "Skip SLHA Files": "True", "StoreAllPoints": "False", "Points": "50", "Seed": "4"},
+            "Variables": {"x": {"RANGE": ["-5", "5"]}, "y": {"RANGE": [-5, 5]}},
+            "Codes": {"toy_targets": {"Run": "True", "Himmelblau a": "11", "Observables": {
+                "Himmelblau": {"FUNCTION": "Himmelblau", "SCALING": "MINUSEXPUSER"},
+                "Rosenbrock": {"FUNCTION": "Rosenbrock"}},
+                "Conditions": ["Rosenbrock >= 0"]}}}
+    path = write_json(tmp_path / "toy.json", data)
+    result = run_cli(str(path), cwd=tmp_path)  # `bsmart input.json`, as BSMArt users type it
+    assert result.returncode == 0, result.stderr
+    assert "unknown" not in result.stderr
+    rows = _rows(tmp_path / "Toy_BSMArt" / "Spectrum_Files" / "SLHA_output.csv")
+    assert list(rows[0])[:5] == ["ID", "x", "y", "Himmelblau", "Rosenbrock"]
+    for r in rows:
+        x, y = float(r["x"]), float(r["y"])
+        h = (x * x + y - 11) ** 2 + (x + y * y - 7) ** 2
+        assert float(r["Himmelblau"]) == pytest.approx(h)
+        assert float(r["loss_Himmelblau"]) == pytest.approx(-710.782712893384 * math.expm1(-h / 710.782712893384))
+        assert "loss_Rosenbrock" not in r  # no SCALING, no MEAN: OFF
+
+
+def test_example_input_in_repository(tmp_path: Path) -> None:
+    result = run_cli("run", str(REPO / "inputs" / "random_f2d.json"), "--quiet", "--output", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    summary = json.loads((tmp_path / "Random_F2d" / "summary.json").read_text())
+    assert (summary["evaluations"], summary["valid"], summary["cores"]) == (2000, 2000, 2)
+    assert 0 < summary["good"] < 2000
+
+
+def test_list_and_describe() -> None:
+    listed = run_cli("list")
+    assert listed.returncode == 0
+    names = [line.split()[0] for line in listed.stdout.splitlines()]
+    assert {"Random", "Grid", "read_csv"} <= set(names)
+    described = run_cli("describe", "random")
+    assert described.returncode == 0
+    assert "Random: Uniform random sampling" in described.stdout
+    assert "  Points: int in [1, ], default 1000 (Setup): number of points to evaluate" in described.stdout
+    missing = run_cli("describe", "Randon")
+    assert missing.returncode == 2 and missing.stderr.strip().startswith("bsmart: error: Scan: unknown scan 'Randon'")
+    assert len(missing.stderr.strip().splitlines()) == 1
