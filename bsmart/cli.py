@@ -32,6 +32,12 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("list", help="list the available scans")
     describe = sub.add_parser("describe", help="print a scan's settings and defaults")
     describe.add_argument("scan", metavar="SCAN")
+    plot = sub.add_parser("plot", help="write PNG plots of a run folder to RUN_DIR/Plots/",
+                          description="Corner plot of good over all points, efficiency per iteration, NLL "
+                                      "histogram, and the input file's Plotting block.")
+    plot.add_argument("run_dir", metavar="RUN_DIR")
+    plot.add_argument("--variables", nargs="+", metavar="NAME",
+                      help="variables or observables for the corner plot (default: the variables)")
     return parser
 
 
@@ -89,6 +95,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_list()
         if args.command == "describe":
             return cmd_describe(args.scan)
+        if args.command == "plot":
+            from bsmart.plots import make_plots
+
+            for path in make_plots(args.run_dir, args.variables):
+                print(path)
+            return 0
         parser.print_help()
         return 0
     except BsmartError as exc:
