@@ -29,14 +29,19 @@ def _kill_group(pid: int) -> None:
 
 
 def _tail(path: Path, limit: int = 300) -> str:
+    """The reason a program gave for failing: the error lines among its last output lines
+    (e.g. simsusy's "invalid EWSB spec (mu^2 < 0)" before "Model set-up failed"), else the
+    last line. Traceback frames are skipped; the exception line itself is kept."""
     try:
         with open(path, "rb") as fh:
             fh.seek(0, os.SEEK_END)
             fh.seek(max(0, fh.tell() - 4096))
-            lines = fh.read().decode(errors="replace").strip().splitlines()
+            lines = [line.strip() for line in fh.read().decode(errors="replace").splitlines() if line.strip()]
     except OSError:
         return ""
-    return lines[-1][:limit] if lines else ""
+    last = lines[-5:]
+    errors = [line for line in last if "error" in line.lower() and not line.startswith(("File ", "raise ", "Traceback"))]
+    return " | ".join(errors[-2:] or last[-1:])[:limit]
 
 
 class ExternalCode(Code):
