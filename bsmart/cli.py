@@ -73,7 +73,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         run_scan(args.input, seed=args.seed, debug=args.debug or None, overwrite=args.overwrite,
-                 output_dir=args.output, resume=args.resume or None)
+                 output_dir=args.output, resume=args.resume or None, show_progress=not args.quiet)
     except KeyboardInterrupt:
         print("bsmart: interrupted; every point evaluated so far is saved. Continue with:\n"
               f"    bsmart run {args.input} --resume", file=sys.stderr)

@@ -21,7 +21,7 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Protocol, Sequence
+from typing import Callable, Mapping, Protocol, Sequence
 
 import multiprocessing
 import numpy as np
@@ -262,6 +262,7 @@ class RunManager:
         self.seconds_in_codes = 0.0
         self.wall_seconds_in_batches = 0.0
         self.failures: Counter[str] = Counter()
+        self.on_batch: Callable[[list[EvaluatedPoint]], None] | None = None  # e.g. the progress line
 
     @property
     def variable_names(self) -> tuple[str, ...]:
@@ -305,6 +306,8 @@ class RunManager:
             self.record(new_points)
             for (position, _), point in zip(to_run, new_points):
                 points[position] = point
+        if self.on_batch is not None:
+            self.on_batch(points)
         return points
 
     def record(self, points: Sequence[EvaluatedPoint]) -> None:

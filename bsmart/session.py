@@ -18,6 +18,7 @@ import numpy as np
 from bsmart import __version__
 from bsmart.config import SETUP_KEYS, RunConfig, load_config
 from bsmart.errors import BsmartError, ConfigError, ScanError
+from bsmart.progress import ProgressLine, summary_lines
 from bsmart.results import ResultStore
 from bsmart.backends import BACKEND_KEYS, make_executor
 from bsmart.runner import PointEvaluator, RunManager, make_temp_root
@@ -78,7 +79,7 @@ def _attach_log_file(path: Path) -> logging.Handler:
 
 def run_scan(input_path: str | Path, *, seed: int | None = None, debug: bool | None = None,
              overwrite: bool = False, output_dir: str | Path | None = None,
-             resume: bool | None = None) -> dict[str, Any]:
+             resume: bool | None = None, show_progress: bool = False) -> dict[str, Any]:
     """Run the scan an input file selects; returns the summary (also written to summary.json).
 
     ``resume`` (or ``Setup.Resume``) continues an interrupted run in the same run folder: the
@@ -135,6 +136,8 @@ def run_scan(input_path: str | Path, *, seed: int | None = None, debug: bool | N
         log.info("resuming %s: %d points on disk will be reused as the scan replays", run_dir,
                  len(store.previous))
     scan = module.NewScan(config, settings, runner, rng, store, log)
+    progress = ProgressLine(enabled=None if show_progress else False)
+    runner.on_batch = lambda batch: progress.update(runner, batch, scan.progress())
     log.info("bsmart %s: scan %s, input %s, run folder %s, seed %d, %d core(s)", __version__, config.scan_name,
              file, run_dir, seed, config.cores)
     status, error = "finished", None
@@ -168,8 +171,9 @@ def run_scan(input_path: str | Path, *, seed: int | None = None, debug: bool | N
         store.close()
         if temp_root is not None and not config.debug:
             shutil.rmtree(temp_root, ignore_errors=True)
-        log.info("%s: %d evaluated, %d valid, %d good in %.1f s; results in %s", status, runner.evaluated,
-                 runner.valid, runner.good, summary["seconds"], run_dir)
+        progress.close()
+        for line in summary_lines(summary, str(input_path)):
+            log.info(line)
         log.removeHandler(handler)
         handler.close()
     if status == "interrupted":

@@ -77,7 +77,7 @@ def test_bad_program_points_are_invalid_with_reasons_and_nothing_is_lost(tmp_pat
     assert (summary["status"], summary["evaluations"], summary["valid"]) == ("finished", 20, 4)
     assert sum(summary["failures"].values()) == 16
     log = (run_dir / "bsmart.log").read_text()
-    assert "finished: 20 evaluated, 4 valid" in log
+    assert "finished: 20 evaluations, 4 valid" in log
 
 
 def test_no_child_process_and_no_temporary_folder_is_left(tmp_path):

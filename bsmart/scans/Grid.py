@@ -57,6 +57,9 @@ class NewScan(Scan):
         self.axes = grid_axes(self.space, self.settings.grid_points)
         self.result["grid_points"] = math.prod(len(a) for a in self.axes)
 
+    def progress(self) -> tuple[int, int, str]:
+        return self.runner.evaluated, self.result["grid_points"], "evaluations"
+
     def run(self) -> None:
         product = itertools.product(*self.axes)
         iteration = 0

@@ -16,6 +16,9 @@ __meta__ = {
 
 
 class NewScan(Scan):
+    def progress(self) -> tuple[int, int, str]:
+        return self.runner.evaluated, self.settings.points, "evaluations"
+
     def run(self) -> None:
         remaining, iteration = self.settings.points, 0
         while remaining > 0:

@@ -62,6 +62,10 @@ class Scan:
     def record_iteration(self, record: Mapping[str, Any]) -> None:
         self.store.append_iteration(record)
 
+    def progress(self) -> tuple[int, int, str] | None:
+        """(done, total, unit) for the progress line: unit "evaluations" or "good"."""
+        return None
+
     def launch(self) -> None:
         self.initialise()
         try:

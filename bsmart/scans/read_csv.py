@@ -41,6 +41,9 @@ class NewScan(Scan):
         self.result["csv_rows"] = table.rows_read
         self.result["csv_skipped"] = table.skipped
 
+    def progress(self) -> tuple[int, int, str]:
+        return self.runner.evaluated, len(self.points), "evaluations"
+
     def run(self) -> None:
         size = self.settings.batch_size
         for iteration, start in enumerate(range(0, len(self.points), size)):
