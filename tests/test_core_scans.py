@@ -53,7 +53,7 @@ def test_random_writes_the_run_folder(tmp_path: Path) -> None:
     assert {k: summary[k] for k in ("status", "evaluations", "valid", "good", "seed")} == \
         {"status": "finished", "evaluations": 60, "valid": 60, "good": 60, "seed": 7}
     assert json.loads((run_dir / "input.json").read_text()) == TOY
-    assert "finished: 60 evaluated, 60 valid, 60 good" in (run_dir / "bsmart.log").read_text()
+    assert "finished: 60 evaluations, 60 valid, 60 good" in (run_dir / "bsmart.log").read_text()
 
 
 def test_threshold_selects_good_points(tmp_path: Path) -> None:
