@@ -45,7 +45,8 @@ def resolve_scan_id(name: str) -> str:
         if wanted in (scan_id.lower(), scan_id.rsplit(".", 1)[-1].lower()):
             return scan_id
     short = [s.rsplit(".", 1)[-1] for s in scans]
-    close = difflib.get_close_matches(name, short + list(scans), n=3, cutoff=0.5)
+    candidates = list(dict.fromkeys(short + list(scans)))  # a top-level scan's short and full names are equal
+    close = difflib.get_close_matches(name, candidates, n=3, cutoff=0.5)
     hint = f"; did you mean {', '.join(close)}?" if close else f"; available: {', '.join(short)}"
     raise ConfigError(f"unknown scan '{name}'{hint}", where="Scan")
 
