@@ -1,0 +1,13 @@
+"""MLS_DNNR: a torch MLP regressor of log(1+NLL) scores candidates by their predicted NLL.
+
+Choose it when the NLL varies smoothly, so that how far a point is from good is informative."""
+
+from bsmart.scans.MLScanner import models
+from bsmart.scans.MLScanner.loop import MLScan, method_meta, DNN_SETTINGS
+
+__meta__ = method_meta("MLS_DNNR", "MLscanner: torch MLP regressor of log(1+NLL)", DNN_SETTINGS)
+
+
+class NewScan(MLScan):
+    kind = "regressor"
+    learner = staticmethod(models.dnn_regressor)

@@ -1,0 +1,1 @@
+"""The MLScanner scans: seven methods (model + scoring rule) on one active-learning loop."""

@@ -1,0 +1,372 @@
+"""The active-learning loop shared by every MLScanner method (arXiv:2207.09959).
+
+1. Seed: ``Bootstrap_Points`` uniform points (evaluated) plus the points of ``InitCSV`` (not
+   re-evaluated).
+2. Train the method's model on every point known so far (valid and invalid).
+3. Propose a batch of ``Points_Per_Iteration``: a share ``Random_Fraction`` of fresh uniform
+   points, the rest chosen by the model from a pool of ``Candidate_Points`` uniform candidates
+   plus as many SMOTE candidates interpolated between known good points; when few good points
+   are known, half of the model's share is reserved for the best SMOTE candidates. Selection
+   takes the best-scored candidates and, among them, spreads the batch away from the good
+   points already found (``Diversity``), so the scan does not collapse onto one part of the
+   good region. A point already evaluated (or in InitCSV) is never proposed again.
+4. Evaluate through the run manager, record the iteration, repeat.
+
+Stops when ``Setup.Points`` good points were evaluated by this run (bootstrap included, InitCSV
+points not counted: they are not evaluated here), after ``Iterations`` model iterations, or when
+``Max_Evaluations`` new evaluations are spent, whichever comes first.
+
+A method is a subclass that sets ``kind`` and ``learner``; nothing here depends on which.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any, Callable, ClassVar
+
+import numpy as np
+
+from bsmart.errors import ConfigError, ScanError
+from bsmart.points import EvaluatedPoint
+from bsmart.results import read_points_csv
+from bsmart.scans.base import Scan
+from bsmart.scans.MLScanner.models import Adapter, LearnerFactory
+from bsmart.settings import Setting
+
+CITATION = ("A. Hammad, M. Park, R. Ramos, P. Saha, 'Exploration of parameter spaces assisted by machine "
+            "learning', arXiv:2207.09959")
+
+# Settings every method reads (BSMArt's names; Networks block unless said otherwise).
+LOOP_SETTINGS: dict[str, Setting] = {
+    "Points": Setting(1000, int, "stop when this many good points were evaluated by this run (InitCSV "
+                                 "points not counted)", minimum=1),
+    "InitCSV": Setting(None, str, "CSV of known points (variable columns + NLL, e.g. a good_points.csv) "
+                                  "added to the training data, not re-evaluated"),
+    "Device": Setting("auto", str, "torch device for the DNN methods", choices=("auto", "cpu", "cuda")),
+    "Iterations": Setting(10, int, "model iterations after the bootstrap (a hard stop)", block="Networks",
+                          minimum=0),
+    "Max_Evaluations": Setting(0, int, "stop when this many new points were evaluated (0: no limit)",
+                               block="Networks", minimum=0),
+    "Bootstrap_Points": Setting(100, int, "uniform points evaluated before the first training", block="Networks",
+                                minimum=1),
+    "Candidate_Points": Setting(500, int, "uniform candidates scored per iteration (as many SMOTE candidates "
+                                          "are added); thousands are cheap and improve efficiency",
+                                block="Networks", minimum=1),
+    "Points_Per_Iteration": Setting(300, int, "points evaluated per iteration", block="Networks", minimum=1),
+    "Random_Fraction": Setting(0.2, float, "share of each batch drawn uniformly at random (exploration)",
+                               block="Networks", minimum=0.0, maximum=1.0),
+    "Kinitial": Setting(5, int, "SMOTE neighbours (shrunk when fewer good points are known)", block="Networks",
+                        minimum=1),
+    "Diversity": Setting(0.0, float, "exclusion radius around known good points and earlier picks, in units "
+                                     "of the spacing of Points points spread over the predicted good volume; "
+                                     "0 = plain best scores (most efficient; see docs/mlscanner.md)",
+                         block="Networks", minimum=0.0),
+    "Threshold_Value": Setting(1.0, float, "a point is good when its NLL is below this (Setup.Threshold wins)",
+                               block="Networks"),
+    "Verbose": Setting(False, bool, "log the model's training details", block="Networks"),
+}
+
+DNN_SETTINGS: dict[str, Setting] = {
+    "Batch Size": Setting(500, int, "mini-batch size", block="Networks", minimum=1),
+    "Neurons": Setting(100, int, "width of each of the 3 hidden layers", block="Networks", minimum=1),
+    "Epochs": Setting(250, int, "maximum epochs per (re)training; early stopping usually ends sooner",
+                      block="Networks", minimum=1),
+    "LearningRate": Setting(1e-2, float, "AdamW learning rate", block="Networks", minimum=0.0),
+}
+
+
+def forest_settings(estimators: int, max_depth: int) -> dict[str, Setting]:
+    return {
+        "Estimators": Setting(estimators, int, "number of trees", block="Networks", minimum=1),
+        "Max_Depth": Setting(max_depth, int, "maximum tree depth (0: unlimited)", block="Networks", minimum=0),
+        "Min_Samples_Split": Setting(2, int, "minimum samples to split a node", block="Networks", minimum=2),
+        "Min_Samples_Leaf": Setting(1, int, "minimum samples in a leaf", block="Networks", minimum=1),
+    }
+
+
+def svr_settings() -> dict[str, Setting]:
+    return {
+        "C": Setting(100.0, float, "SVR regularisation", block="Networks", minimum=0.0),
+        "Gamma": Setting(10.0, float, "kernel coefficient on unit-cube inputs (BSMArt's 0.1 was meant for "
+                                      "raw inputs)", block="Networks", minimum=0.0),
+        "Epsilon": Setting(0.1, float, "SVR epsilon, in units of the standardised log(1+NLL) target",
+                           block="Networks", minimum=0.0),
+    }
+
+
+def method_meta(name: str, description: str, extra: dict[str, Setting]) -> dict[str, Any]:
+    return {"name": name, "description": description, "settings": {**LOOP_SETTINGS, **extra},
+            "citation": CITATION}
+
+
+# -- SMOTE -----------------------------------------------------------------------------------
+
+def smote_candidates(good: np.ndarray, other: np.ndarray, n: int, k: int, seed: int,
+                     jitter: float = 0.0) -> np.ndarray:
+    """``n`` synthetic points interpolated between good points and their good neighbours
+    (imbalanced-learn's SMOTE), moved by a Gaussian ``jitter`` so they can also extend the
+    known good region instead of only filling it in. k shrinks to the number of good points - 1;
+    fewer than two good points give nothing (there is no pair to interpolate)."""
+    n_good = len(good)
+    if n <= 0 or n_good < 2:
+        return np.empty((0, good.shape[1] if good.ndim == 2 else 0))
+    from imblearn.over_sampling import SMOTE
+
+    k = max(1, min(k, n_good - 1))
+    if len(other) == 0:  # SMOTE needs two classes; a far-away dummy never becomes a neighbour's pair
+        other = np.full((1, good.shape[1]), 1e6)
+    X = np.vstack([good, other])
+    y = np.r_[np.ones(n_good, int), np.zeros(len(other), int)]
+    sampler = SMOTE(sampling_strategy={1: n_good + n}, k_neighbors=k, random_state=seed)
+    synthetic = sampler.fit_resample(X, y)[0][len(X):]  # imblearn appends the synthetic points
+    if jitter > 0:
+        synthetic = synthetic + np.random.default_rng(seed).normal(0.0, jitter, synthetic.shape)
+    return np.clip(synthetic, 0.0, 1.0)
+
+
+# -- selection -------------------------------------------------------------------------------
+
+def nearest_distance(points: np.ndarray, anchors: np.ndarray) -> np.ndarray:
+    """Distance from each point to its nearest anchor (inf without anchors); bounded memory."""
+    nearest = np.full(len(points), np.inf)
+    for start in range(0, len(anchors), 1024):
+        block = anchors[start:start + 1024]
+        nearest = np.minimum(nearest, ((points[:, None, :] - block[None, :, :]) ** 2).sum(-1).min(1))
+    return np.sqrt(nearest)
+
+
+def select(scores: np.ndarray, likely: np.ndarray, n: int, pool: np.ndarray, anchors: np.ndarray,
+           radius: float) -> np.ndarray:
+    """Indices of ``n`` pool points, best score first, keeping picks at least ``radius`` away from
+    the anchors (known good points) and from each other.
+
+    Plain top-n ranking collapses onto the part of the good region the model is surest of; the
+    exclusion radius spreads the batch over everything the model calls good. Candidates are taken
+    among those the model calls good (at least the best 2n); the radius is halved while too few
+    pass, then the best remaining ones fill the batch.
+    """
+    n = min(n, len(pool))
+    if n <= 0:
+        return np.empty(0, int)
+    order = np.argsort(-scores, kind="stable")
+    if radius <= 0:
+        return order[:n]
+    eligible = order[:max(int(likely.sum()), 2 * n)]
+    points = pool[eligible]
+    to_anchor = nearest_distance(points, anchors)
+    taken = np.zeros(len(eligible), bool)
+    chosen: list[int] = []
+    for _ in range(4):
+        for i in np.flatnonzero(~taken & (to_anchor >= radius)):
+            if len(chosen) >= n:
+                break
+            if chosen and np.min(((points[chosen] - points[i]) ** 2).sum(-1)) < radius ** 2:
+                continue
+            chosen.append(int(i))
+            taken[i] = True
+        if len(chosen) >= n:
+            break
+        radius /= 2
+    rest = [i for i in range(len(eligible)) if not taken[i]][:n - len(chosen)]
+    return eligible[np.array(chosen + rest, dtype=int)]
+
+
+def exclusion_radius(good_fraction: float, n_points: int, dim: int, diversity: float) -> float:
+    """Spacing that ``n_points`` would have if spread evenly over the good volume (a fraction
+    of the unit cube), times ``diversity``."""
+    return diversity * (max(good_fraction, 1e-9) / max(n_points, 1)) ** (1.0 / dim)
+
+
+# -- the scan --------------------------------------------------------------------------------
+
+class MLScan(Scan):
+    """Base of the MLS_* scans; subclasses set ``kind`` and ``learner`` only."""
+
+    kind: ClassVar[str]
+    learner: ClassVar[Callable[..., Any]]
+
+    def initialise(self) -> None:
+        s = self.settings
+        threshold = self.threshold if self.threshold is not None else s.threshold_value
+        seeds = self.rng.integers(0, 2 ** 31 - 1, size=2)
+        self.model_seed, self.smote_seed = int(seeds[0]), int(seeds[1])
+        factory: LearnerFactory = type(self).learner
+        self.model = Adapter(factory(s, self.model_seed, s.device, self.config.cores), self.kind, threshold)
+        dim = self.space.dim
+        if dim == 0:
+            raise ConfigError("an MLScanner scan needs at least one free variable", where="Variables")
+        self.X = np.empty((0, dim))
+        self.nll = np.empty(0)
+        self.is_good = np.empty(0, bool)
+        self.seen: set[bytes] = set()
+        self.good_found = 0  # good points evaluated by this run
+        self.random_total = self.random_good = 0  # uniformly drawn points (bootstrap + random share)
+        self.seconds = {"training": 0.0, "scoring": 0.0, "codes": 0.0}
+        self.result["citation"] = CITATION
+        if s.initcsv:
+            self._read_init_csv(s.initcsv)
+
+    def _key(self, unit_row: np.ndarray) -> bytes:
+        return np.round(unit_row, 12).tobytes()  # equal up to float noise from the unit <-> physical map
+
+    def _remember(self, unit: np.ndarray, nll: np.ndarray, good: np.ndarray) -> None:
+        self.X = np.vstack([self.X, unit])
+        self.nll = np.r_[self.nll, nll]
+        self.is_good = np.r_[self.is_good, good]
+        self.seen.update(self._key(u) for u in unit)
+
+    def _read_init_csv(self, name: str) -> None:
+        path = self.config.resolve_path(name)
+        table = read_points_csv(path, self.space, need_nll=True, where="Setup.InitCSV",
+                                observables=self.config.observables)
+        self.log.info("InitCSV: %s: %s", path, table.report())
+        nll = np.asarray(table.nll, dtype=float)
+        self._remember(self.space.to_unit(table.physical), nll, nll < self.model.threshold)
+        self.result["initcsv_points"] = len(nll)
+        self.result["initcsv_good"] = int(self.is_good.sum())
+
+    def _unseen(self, unit: np.ndarray) -> np.ndarray:
+        """Drop rows already evaluated or repeated within ``unit``."""
+        keep, keys = [], set()
+        for i, row in enumerate(unit):
+            key = self._key(row)
+            if key not in self.seen and key not in keys:
+                keys.add(key)
+                keep.append(i)
+        return unit[keep]
+
+    def _evaluate(self, unit: np.ndarray, iteration: int) -> list[EvaluatedPoint]:
+        start = time.perf_counter()
+        points = self.evaluate(self.space.to_physical(unit), iteration)
+        self.seconds["codes"] += time.perf_counter() - start
+        nll = np.array([p.nll if p.valid else np.nan for p in points], dtype=float)
+        good = np.array([p.good for p in points], dtype=bool)
+        self._remember(unit, nll, good)
+        self.good_found += int(good.sum())
+        return points
+
+    def _count_random(self, points: list[EvaluatedPoint]) -> None:
+        self.random_total += len(points)
+        self.random_good += sum(p.good for p in points)
+
+    def _budget(self) -> int:
+        """New evaluations still allowed (a large number when there is no limit)."""
+        limit = self.settings.max_evaluations
+        return limit - self.runner.evaluated if limit else 2 ** 62
+
+    def _done(self) -> str | None:
+        if self.good_found >= self.settings.points:
+            return "points"
+        if self._budget() <= 0:
+            return "max_evaluations"
+        return None
+
+    def _record(self, iteration: int, points: list[EvaluatedPoint], parts: dict[str, int],
+                metrics: dict[str, float], seconds: dict[str, float]) -> None:
+        n = len(points)
+        good = sum(p.good for p in points)
+        record = {
+            "iteration": iteration, "evaluated": n, "valid": sum(p.valid for p in points), "good": good,
+            "efficiency": round(good / n, 6) if n else math.nan,
+            "from_model": parts.get("model", 0), "from_smote": parts.get("smote", 0),
+            "random": parts.get("random", 0), "good_from_model": parts.get("good_model", 0),
+            "accuracy": metrics.get("accuracy", math.nan), "mae_log_nll": metrics.get("mae_log_nll", math.nan),
+            "train_seconds": round(seconds.get("training", 0.0), 4),
+            "score_seconds": round(seconds.get("scoring", 0.0), 4),
+            "code_seconds": round(seconds.get("codes", 0.0), 4),
+            "total_evaluated": self.runner.evaluated, "total_good": self.good_found,
+        }
+        self.record_iteration(record)
+        self.log.info("iteration %d: %d evaluated, %d good (%.1f%%), %d good in total", iteration, n, good,
+                      100.0 * good / max(1, n), self.good_found)
+
+    def _fit(self) -> float:
+        start = time.perf_counter()
+        self.model.fit(self.X, self.nll)
+        if self.settings.verbose and getattr(self.model.learner, "last_fit", None):
+            self.log.info("training: %s", self.model.learner.last_fit)
+        return time.perf_counter() - start
+
+    # -- proposal ------------------------------------------------------------------------
+    def propose(self, n: int, iteration: int) -> tuple[np.ndarray, dict[str, int]]:
+        """A batch of at most ``n`` unseen unit-cube points and how many came from where."""
+        s = self.settings
+        n_random = int(round(n * s.random_fraction))
+        n_model = n - n_random
+        good = self.X[self.is_good]
+        # the good volume, estimated from the uniformly drawn points only (model-independent)
+        good_fraction = (self.random_good + 1) / (self.random_total + 2)
+        radius = exclusion_radius(good_fraction, max(s.points, len(good) + n_model), self.space.dim, s.diversity)
+        uniform = self._unseen(self.space.sample_unit(self.rng, s.candidate_points))
+        smote = self._unseen(smote_candidates(good, self.X[~self.is_good], s.candidate_points, s.kinitial,
+                                              self.smote_seed + iteration, radius))
+        scores_u, scores_s = self.model.score(uniform), self.model.score(smote)
+        likely_u, likely_s = self.model.likely(scores_u), self.model.likely(scores_s)
+        picks: list[np.ndarray] = []
+        n_smote = 0
+        if 0 < len(good) < n_model and len(smote):
+            # few good points known: the model is unsure, interpolating between goods is the
+            # better bet for half of its share (SMOTE, as in MLscanner)
+            idx = select(scores_s, likely_s, n_model // 2, smote, good, radius)
+            picks.append(smote[idx])
+            n_smote = len(idx)
+            keep = np.ones(len(smote), bool)
+            keep[idx] = False
+            smote, scores_s, likely_s = smote[keep], scores_s[keep], likely_s[keep]
+        pool = np.vstack([uniform, smote])
+        anchors = np.vstack([good, *picks]) if picks else good
+        idx = select(np.r_[scores_u, scores_s], np.r_[likely_u, likely_s], n_model - n_smote, pool, anchors,
+                     radius)
+        picks.append(pool[idx])
+        n_from_model = len(idx)
+        chosen = self._unseen(np.vstack(picks))
+        random = self._unseen(self.space.sample_unit(self.rng, n - len(chosen)))
+        batch = self._unseen(np.vstack([chosen, random]))
+        return batch, {"model": n_from_model, "smote": n_smote, "random": len(batch) - n_from_model - n_smote}
+
+    # -- run ---------------------------------------------------------------------------------
+    def run(self) -> None:
+        s = self.settings
+        n_boot = min(s.bootstrap_points, self._budget())
+        boot = self._evaluate(self._unseen(self.space.sample_unit(self.rng, n_boot)), 0)
+        self._count_random(boot)
+        self._record(0, boot, {"random": len(boot)}, {}, {"codes": self.seconds["codes"]})
+        if not np.isfinite(self.nll).any():
+            raise ScanError(f"no valid point among the {len(boot)} bootstrap points"
+                            f"{' and the InitCSV points' if s.initcsv else ''}: the codes fail everywhere "
+                            f"(see the error column of all_points.csv); nothing to learn from")
+        stopped = self._done() or "iterations"
+        for iteration in range(1, s.iterations + 1):
+            reason = self._done()
+            if reason:
+                stopped = reason
+                break
+            stopped = "iterations"
+            train = self._fit()
+            start = time.perf_counter()
+            batch, parts = self.propose(min(s.points_per_iteration, self._budget()), iteration)
+            score = time.perf_counter() - start
+            codes_before = self.seconds["codes"]
+            points = self._evaluate(batch, iteration)
+            metrics = self.model.metrics(batch, self.nll[-len(batch):]) if len(batch) else {}
+            n_chosen = parts["model"] + parts["smote"]
+            parts["good_model"] = sum(p.good for p in points[:n_chosen])
+            self._count_random(points[n_chosen:])
+            self.seconds["training"] += train
+            self.seconds["scoring"] += score
+            self._record(iteration, points, parts, metrics,
+                         {"training": train, "scoring": score, "codes": self.seconds["codes"] - codes_before})
+        else:
+            stopped = self._done() or "iterations"
+        # the saved model has seen every point, so `bsmart predict` uses all the information
+        self.seconds["training"] += self._fit()
+        self.result.update({"stopped_by": stopped, "good_found": self.good_found,
+                            "seconds_training": round(self.seconds["training"], 3),
+                            "seconds_scoring": round(self.seconds["scoring"], 3)})
+
+    def postprocess(self) -> None:
+        if self.model.fitted:
+            folder = self.store.model_dir()
+            self.model.save(folder, self.space, self.config.scan_name)
+            self.result["model"] = str(folder)

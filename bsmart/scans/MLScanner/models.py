@@ -1,0 +1,395 @@
+"""Model adapters for the MLScanner loop: one interface for every method.
+
+An adapter has ``fit(X_unit, nll)`` and ``score(X_unit) -> array`` where a higher score means
+"more likely good" (the probability of good for classifiers, minus the predicted transformed
+NLL for regressors), so the loop never branches on the method. Inputs are points of the unit
+cube of the free variables. Regressors learn ``log1p(NLL)`` standardised, so that capped
+failures (NLL ~ 710 per observable) do not dominate the squared error.
+
+torch is imported lazily (inside the functions that need it) so that ``bsmart list`` stays fast.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from bsmart.errors import ConfigError
+from bsmart.likelihood import MAX_LOSS
+from bsmart.space import Space, Variable
+
+MODEL_JSON = "model.json"
+NLL_CAP = 1e6  # several capped observables still fit; anything larger is a failure anyway
+
+
+# -- targets -------------------------------------------------------------------------------
+
+@dataclass
+class TargetScaler:
+    """log1p of the (clipped) NLL, standardised; monotone, so rankings are those of the NLL."""
+
+    mean: float = 0.0
+    std: float = 1.0
+
+    @staticmethod
+    def _log(nll: np.ndarray) -> np.ndarray:
+        return np.log1p(np.clip(np.nan_to_num(nll, nan=MAX_LOSS, posinf=NLL_CAP), 0.0, NLL_CAP))
+
+    def fit(self, nll: np.ndarray) -> "TargetScaler":
+        t = self._log(nll)
+        self.mean = float(t.mean()) if len(t) else 0.0
+        self.std = float(t.std()) if len(t) > 1 and t.std() > 1e-12 else 1.0
+        return self
+
+    def transform(self, nll: np.ndarray) -> np.ndarray:
+        return (self._log(nll) - self.mean) / self.std
+
+    def inverse(self, z: np.ndarray) -> np.ndarray:
+        return np.expm1(np.asarray(z) * self.std + self.mean)
+
+
+# -- torch MLP -----------------------------------------------------------------------------
+
+def torch_device(requested: str = "auto") -> str:
+    """'auto' -> cuda when available, else cpu; asking for cuda without one is a config error."""
+    import torch
+
+    requested = requested.lower()
+    if requested == "cuda" and not torch.cuda.is_available():
+        raise ConfigError("CUDA was requested but torch sees no GPU; use \"Device\": \"cpu\" or \"auto\"",
+                          where="Setup.Device")
+    if requested == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return requested
+
+
+def _centre_class() -> Any:
+    import torch.nn as nn
+
+    class Centre(nn.Module):
+        """Unit cube -> [-1, 1]: zero-centred inputs train faster with SiLU."""
+
+        def forward(self, x: Any) -> Any:
+            return 2.0 * x - 1.0
+
+    return Centre
+
+
+def build_mlp(dim: int, neurons: int, layers: int = 3) -> Any:
+    import torch.nn as nn
+
+    blocks: list[Any] = [_centre_class()()]
+    width = dim
+    for _ in range(layers):
+        blocks += [nn.Linear(width, neurons), nn.SiLU()]
+        width = neurons
+    blocks.append(nn.Linear(width, 1))
+    return nn.Sequential(*blocks)
+
+
+def torchfit(model: Any, X: np.ndarray, y: np.ndarray, loss_fn: Any, *, epochs: int, batch_size: int,
+             lr: float, seed: int, device: str = "cpu", patience: int = 20, min_delta: float = 1e-4,
+             val_fraction: float = 0.2, min_val: int = 20, weight_decay: float = 1e-4) -> dict[str, Any]:
+    """Mini-batch AdamW with early stopping; restores a true copy of the best weights.
+
+    The validation split is held out when it would have at least ``min_val`` points; otherwise
+    the training loss is monitored. A fresh optimizer per call: stale Adam moments from an
+    earlier fit would fight the new data (the network itself is warm-started by the caller).
+    """
+    import torch
+
+    gen = np.random.default_rng(seed)
+    torch.manual_seed(seed)
+    n = len(X)
+    order = gen.permutation(n)
+    n_val = int(round(n * val_fraction))
+    if n_val < min_val or n - n_val < 1:
+        n_val = 0
+    val_idx, train_idx = order[:n_val], order[n_val:]
+    Xt = torch.as_tensor(X, dtype=torch.float32, device=device)
+    yt = torch.as_tensor(y, dtype=torch.float32, device=device).reshape(-1, 1)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+    best_loss, best_state, best_epoch, waited, epoch = math.inf, None, 0, 0, 0
+    for epoch in range(1, epochs + 1):
+        model.train()
+        perm = train_idx[gen.permutation(len(train_idx))]
+        total = 0.0
+        for start in range(0, len(perm), batch_size):
+            idx = torch.as_tensor(perm[start:start + batch_size], device=device)
+            optimizer.zero_grad()
+            loss = loss_fn(model(Xt[idx]), yt[idx])
+            loss.backward()
+            optimizer.step()
+            total += float(loss.detach()) * len(idx)
+        monitored = total / max(1, len(perm))
+        if n_val:
+            model.eval()
+            with torch.no_grad():
+                monitored = float(loss_fn(model(Xt[val_idx]), yt[val_idx]))
+        if monitored < best_loss - min_delta:
+            # deepcopy: state_dict() returns live references that later steps would overwrite
+            best_loss, best_state, best_epoch, waited = monitored, copy.deepcopy(model.state_dict()), epoch, 0
+        else:
+            waited += 1
+            if waited >= patience:
+                break
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    model.eval()
+    return {"epochs": epoch, "best_epoch": best_epoch, "best_loss": best_loss, "validation": n_val}
+
+
+class TorchMLP:
+    """sklearn-like MLP: ``fit(X, y)``, ``predict(X)``; ``predict_proba`` for classification.
+
+    Warm start: the network is kept between fits (each retrain starts from the last weights).
+    A classifier weights the positive class by n_bad/n_good (recomputed at every fit, capped),
+    so a rare good region still pulls the decision boundary.
+    """
+
+    def __init__(self, task: str, *, neurons: int = 100, epochs: int = 250, batch_size: int = 500,
+                 lr: float = 1e-2, seed: int = 0, device: str = "auto", warm_start: bool = True,
+                 patience: int = 20, threads: int | None = None):
+        self.task, self.neurons, self.epochs, self.batch_size, self.lr = task, neurons, epochs, batch_size, lr
+        self.seed, self.device_setting, self.warm_start, self.patience = seed, device, warm_start, patience
+        self.threads = threads
+        self.net: Any = None
+        self.dim = 0
+        self.fits = 0
+        self.last_fit: dict[str, Any] = {}
+
+    @property
+    def device(self) -> str:
+        return torch_device(self.device_setting)
+
+    def _loss(self, y: np.ndarray) -> Any:
+        import torch
+
+        if self.task == "classification":
+            n_good = float(y.sum())
+            # sqrt of the imbalance: the full ratio makes the weighted loss too noisy to early-stop on
+            pos_weight = math.sqrt((len(y) - n_good) / n_good) if 0 < n_good < len(y) else 1.0
+            return torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor([max(1.0, pos_weight)], device=self.device))
+        return torch.nn.MSELoss()
+
+    def fit(self, X: np.ndarray, y: np.ndarray) -> "TorchMLP":
+        import torch
+
+        if self.threads:
+            torch.set_num_threads(self.threads)
+        seed = self.seed + self.fits  # a new but reproducible shuffle per retrain
+        if self.net is None or not self.warm_start or X.shape[1] != self.dim:
+            torch.manual_seed(seed)
+            self.dim = X.shape[1]
+            self.net = build_mlp(self.dim, self.neurons).to(self.device)
+        self.last_fit = torchfit(self.net, X, y, self._loss(y), epochs=self.epochs, batch_size=self.batch_size,
+                                 lr=self.lr, seed=seed, device=self.device, patience=self.patience)
+        self.fits += 1
+        return self
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        import torch
+
+        self.net.eval()
+        out = []
+        with torch.no_grad():
+            for start in range(0, len(X), 65536):  # bounded memory for large candidate pools
+                chunk = torch.as_tensor(X[start:start + 65536], dtype=torch.float32, device=self.device)
+                out.append(self.net(chunk).reshape(-1).cpu().numpy())
+        return np.concatenate(out) if out else np.empty(0)
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        p = 1.0 / (1.0 + np.exp(-np.clip(self.predict(X), -60, 60)))
+        return np.column_stack([1 - p, p])
+
+    classes_ = np.array([0.0, 1.0])
+
+    def save(self, path: Path) -> None:
+        import torch
+
+        state = {k: v.cpu() for k, v in self.net.state_dict().items()}
+        torch.save({"state_dict": state, "dim": self.dim, "neurons": self.neurons, "task": self.task}, path)
+
+    @classmethod
+    def load(cls, path: Path, device: str = "auto") -> "TorchMLP":
+        import torch
+
+        saved = torch.load(path, map_location="cpu", weights_only=True)
+        model = cls(saved["task"], neurons=int(saved["neurons"]), device=device)
+        model.dim = int(saved["dim"])
+        model.net = build_mlp(model.dim, model.neurons)
+        model.net.load_state_dict(saved["state_dict"])
+        model.net.to(model.device).eval()
+        return model
+
+
+# -- the adapter ---------------------------------------------------------------------------
+
+class Adapter:
+    """Wraps a learner (sklearn estimator or TorchMLP) with the labels/targets of one kind.
+
+    ``kind="classifier"``: the learner is fitted on good = NLL < threshold and scores with its
+    probability of good. ``kind="regressor"``: fitted on the transformed NLL, scores with minus
+    the prediction (higher = lower predicted NLL).
+    """
+
+    def __init__(self, learner: Any, kind: str, threshold: float):
+        if kind not in ("classifier", "regressor"):
+            raise ValueError(f"kind must be classifier or regressor, not {kind!r}")
+        self.learner, self.kind, self.threshold = learner, kind, float(threshold)
+        self.scaler = TargetScaler()
+        self.fitted = False
+        self._single_class: float | None = None  # a classifier that saw only one label
+
+    def labels(self, nll: np.ndarray) -> np.ndarray:
+        return (np.nan_to_num(nll, nan=math.inf) < self.threshold).astype(float)
+
+    def fit(self, X: np.ndarray, nll: np.ndarray) -> "Adapter":
+        X = np.asarray(X, dtype=float)
+        if self.kind == "classifier":
+            y = self.labels(nll)
+            # sklearn classifiers refuse one class; the score is then that constant
+            self._single_class = float(y[0]) if len(np.unique(y)) < 2 and not isinstance(self.learner, TorchMLP) \
+                else None
+            if self._single_class is None:
+                self.learner.fit(X, y)
+        else:
+            self.scaler.fit(nll)
+            self.learner.fit(X, self.scaler.transform(nll))
+        self.fitted = True
+        return self
+
+    def score(self, X: np.ndarray) -> np.ndarray:
+        X = np.asarray(X, dtype=float)
+        if len(X) == 0:
+            return np.empty(0)
+        if self.kind == "regressor":
+            return -np.asarray(self.learner.predict(X), dtype=float)
+        if self._single_class is not None:
+            return np.full(len(X), self._single_class)
+        proba = self.learner.predict_proba(X)
+        return np.asarray(proba[:, list(self.learner.classes_).index(1.0)], dtype=float)
+
+    def likely(self, scores: np.ndarray) -> np.ndarray:
+        """Which scores mean "predicted good" (probability >= 1/2, or predicted NLL < threshold)."""
+        if self.kind == "classifier":
+            return scores >= 0.5
+        return self.scaler.inverse(-scores) < self.threshold
+
+    def predicted_good(self, X: np.ndarray) -> np.ndarray:
+        return self.likely(self.score(X))
+
+    def metrics(self, X: np.ndarray, nll: np.ndarray) -> dict[str, float]:
+        """How well the model (before retraining) predicted a new batch: accuracy of the
+        good/bad call, and for regressors the mean absolute error of log(1+NLL)."""
+        if len(X) == 0 or not self.fitted:
+            return {"accuracy": math.nan, "mae_log_nll": math.nan}
+        accuracy = float(np.mean(self.predicted_good(X) == self.labels(nll).astype(bool)))
+        mae = math.nan
+        if self.kind == "regressor":
+            predicted = self.scaler.inverse(-self.score(X))
+            mae = float(np.mean(np.abs(np.log1p(np.clip(predicted, 0, None)) - TargetScaler._log(nll))))
+        return {"accuracy": accuracy, "mae_log_nll": mae}
+
+    # -- persistence -------------------------------------------------------------------
+    def save(self, folder: Path, space: Space, method: str) -> None:
+        """``model.json`` (what is needed to reload and map points) + ``model.pt`` or ``.joblib``."""
+        if isinstance(self.learner, TorchMLP):
+            learner_file = "model.pt"
+            self.learner.save(folder / learner_file)
+        else:
+            import joblib
+
+            learner_file = "model.joblib"
+            joblib.dump(self.learner, folder / learner_file)
+        meta = {
+            "method": method, "kind": self.kind, "threshold": self.threshold, "learner_file": learner_file,
+            "single_class": self._single_class, "target_mean": self.scaler.mean, "target_std": self.scaler.std,
+            "variables": [{"name": v.name, "lower": v.lower, "upper": v.upper, "prior": v.prior}
+                          for v in space.variables],
+            "score": "probability of good" if self.kind == "classifier" else "-standardised log(1+NLL)",
+        }
+        (folder / MODEL_JSON).write_text(json.dumps(meta, indent=2) + "\n")
+
+
+def load_model(folder: Path, device: str = "auto") -> tuple[Adapter, Space, dict[str, Any]]:
+    """Reload a saved model: the adapter, the space its inputs live in, and its metadata."""
+    folder = Path(folder)
+    meta_path = folder / MODEL_JSON
+    if not meta_path.is_file():
+        raise ConfigError(f"no saved model in {folder} (expected {MODEL_JSON}; only MLScanner runs save one)")
+    meta = json.loads(meta_path.read_text())
+    path = folder / meta["learner_file"]
+    if path.suffix == ".pt":
+        learner = TorchMLP.load(path, device)
+    else:
+        import joblib
+
+        learner = joblib.load(path)
+    adapter = Adapter(learner, meta["kind"], meta["threshold"])
+    adapter.scaler = TargetScaler(meta["target_mean"], meta["target_std"])
+    adapter._single_class = meta.get("single_class")
+    adapter.fitted = True
+    space = Space([Variable(v["name"], v["lower"], v["upper"], v["prior"]) for v in meta["variables"]])
+    return adapter, space, meta
+
+
+# -- learners per method (each returns an unfitted learner) --------------------------------
+
+LearnerFactory = Callable[[Any, int, str, int], Any]  # (settings, seed, device, cores) -> learner
+
+
+def dnn_classifier(s: Any, seed: int, device: str, cores: int) -> TorchMLP:
+    return TorchMLP("classification", neurons=s.neurons, epochs=s.epochs, batch_size=s.batch_size,
+                    lr=s.learningrate, seed=seed, device=device, threads=cores)
+
+
+def dnn_regressor(s: Any, seed: int, device: str, cores: int) -> TorchMLP:
+    return TorchMLP("regression", neurons=s.neurons, epochs=s.epochs, batch_size=s.batch_size,
+                    lr=s.learningrate, seed=seed, device=device, threads=cores)
+
+
+def _forest_args(s: Any, seed: int, cores: int) -> dict[str, Any]:
+    return {"n_estimators": s.estimators, "max_depth": s.max_depth or None, "min_samples_split": s.min_samples_split,
+            "min_samples_leaf": s.min_samples_leaf, "n_jobs": cores, "random_state": seed}
+
+
+def rf_classifier(s: Any, seed: int, device: str, cores: int) -> Any:
+    from sklearn.ensemble import RandomForestClassifier
+
+    # balanced: the good class is rare, and unweighted forests then call almost nothing good
+    return RandomForestClassifier(class_weight="balanced_subsample", **_forest_args(s, seed, cores))
+
+
+def rf_regressor(s: Any, seed: int, device: str, cores: int) -> Any:
+    from sklearn.ensemble import RandomForestRegressor
+
+    return RandomForestRegressor(**_forest_args(s, seed, cores))
+
+
+def gb_regressor(s: Any, seed: int, device: str, cores: int) -> Any:
+    from sklearn.ensemble import GradientBoostingRegressor
+
+    return GradientBoostingRegressor(learning_rate=s.learningrate, n_estimators=s.estimators,
+                                     max_depth=s.max_depth or None, subsample=s.subsample,
+                                     min_samples_split=s.min_samples_split, min_samples_leaf=s.min_samples_leaf,
+                                     random_state=seed)
+
+
+def svr_rbf(s: Any, seed: int, device: str, cores: int) -> Any:
+    from sklearn.svm import SVR
+
+    return SVR(kernel="rbf", C=s.c, gamma=s.gamma, epsilon=s.epsilon)
+
+
+def svr_poly(s: Any, seed: int, device: str, cores: int) -> Any:
+    from sklearn.svm import SVR
+
+    # coef0=1: on unit-cube inputs a homogeneous polynomial (coef0=0) cannot fit an offset
+    return SVR(kernel="poly", degree=s.degree, C=s.c, gamma=s.gamma, epsilon=s.epsilon, coef0=1.0)
