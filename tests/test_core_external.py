@@ -89,3 +89,27 @@ def test_no_child_process_and_no_temporary_folder_is_left(tmp_path):
         time.sleep(0.1)
     assert not any(_alive(pid) for pid in children)
     assert not list(Path("/dev/shm").glob("bsmart_Bad_*")) and not list(Path("/tmp").glob("bsmart_Bad_*"))
+
+
+def test_chained_programs_read_earlier_outputs_and_update_in_place(tmp_path: Path) -> None:
+    (tmp_path / "bad.in").write_text("Block BADIN\n    1   mode\n    2   x\n")
+    append = ["/bin/sh", "-c", 'printf "Block EXTRA\\n    1   7.0\\n" >> "$0"', "{OutputFile}"]
+    write_json(tmp_path / "chain.json", {
+        "Setup": {"Type": "Grid", "RunName": "Chain", "Timeout": 5},
+        "Variables": {"mode": "[0, 1]", "x": "[3.0]"},
+        "Codes": {
+            "first": {"Command": [str(DATA / "bad_program.py"), "{InputFile}", "{OutputFile}", str(tmp_path)],
+                      "InputFile": "bad.in", "OutputFile": "first.out",
+                      "Observables": {"y": {"SLHA": ["BADOUT", [1]]}}},
+            "copy": {"Command": "cp {InputFile} {OutputFile}", "InputFile": "first.out", "OutputFile": "copy.out",
+                     "Observables": {"z": {"SLHA": ["BADOUT", [2]], "SCALING": "GAUSS", "MEAN": 4, "VARIANCE": 1}}},
+            "inplace": {"Command": append, "InputFile": "copy.out", "OutputFile": "copy.out",
+                        "Observables": {"extra": {"SLHA": ["EXTRA", [1]]}, "kept": {"SLHA": ["BADOUT", [2]]}}}},
+        "Observables": {"w": {"FUNCTION": "y + z + extra"}, "v": {"SLHA": ["BADOUT", [1]]}},
+    })
+    result = run_cli("run", str(tmp_path / "chain.json"), "--quiet", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    good, failed = list(csv.DictReader(open(tmp_path / "Chain" / "all_points.csv")))
+    assert list(good)[3:8] == ["w", "v", "y", "z", "extra"]  # global observables first, then the codes'
+    assert [float(good[k]) for k in ("y", "z", "extra", "kept", "w", "v")] == [9.0, 4.0, 7.0, 4.0, 20.0, 9.0]
+    assert failed["valid"] == "False" and failed["error"].startswith("first exited with status 1")

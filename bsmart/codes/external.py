@@ -71,7 +71,9 @@ class ExternalCode(Code):
         assert workdir is not None
         if self.template is not None:
             (workdir / self.input_file).write_text(self.template.render(env))
-        if self.output_file:  # never read a stale output from an earlier code or point
+        # never read a stale output from an earlier code or point; but a code that updates its
+        # input in place (OutputFile == InputFile, e.g. adding HiggsTools blocks) must find it
+        if self.output_file and self.output_file != self.input_file:
             (workdir / self.output_file).unlink(missing_ok=True)
         stdout, stderr = workdir / f"{self.name}.stdout", workdir / f"{self.name}.stderr"
         process_env = {**os.environ, **self.environment} if self.environment else None
