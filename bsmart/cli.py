@@ -1,4 +1,4 @@
-"""Command line: ``bsmart run INPUT.json`` (or ``bsmart INPUT.json``), ``list``, ``describe``."""
+"""Command line: ``bsmart run INPUT.json`` (or ``bsmart INPUT.json``), ``list``, ``describe``, ``predict``."""
 
 from __future__ import annotations
 
@@ -38,6 +38,11 @@ def _parser() -> argparse.ArgumentParser:
     plot.add_argument("run_dir", metavar="RUN_DIR")
     plot.add_argument("--variables", nargs="+", metavar="NAME",
                       help="variables or observables for the corner plot (default: the variables)")
+    predict = sub.add_parser("predict", help="print a trained MLScanner model's score for each point of a CSV",
+                             description="Score the points of POINTS.csv (one column per variable) with the model "
+                                         "saved in RUN_DIR/model; higher = more likely good.")
+    predict.add_argument("run_dir", metavar="RUN_DIR")
+    predict.add_argument("points", metavar="POINTS.csv")
     return parser
 
 
@@ -62,6 +67,22 @@ def cmd_describe(name: str) -> int:
     print("Settings (key: type, default (block): meaning):")
     for key, setting in meta["settings"].items():
         print(f"  {key}: {setting.describe()}")
+    return 0
+
+
+def cmd_predict(run_dir: str, points: str) -> int:
+    from pathlib import Path
+
+    from bsmart.results import read_points_csv
+    from bsmart.scans.MLScanner.models import load_model
+
+    model, space, meta = load_model(Path(run_dir) / "model")
+    table = read_points_csv(Path(points), space, where="POINTS.csv")
+    print(f"bsmart: {points}: {table.report()}; score = {meta['score']}", file=sys.stderr)
+    scores = model.score(space.to_unit(table.physical))
+    print(",".join([*space.names, "score"]))
+    for row, score in zip(table.physical, scores):
+        print(",".join([*(repr(float(v)) for v in row), repr(float(score))]))
     return 0
 
 
@@ -95,6 +116,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_list()
         if args.command == "describe":
             return cmd_describe(args.scan)
+        if args.command == "predict":
+            return cmd_predict(args.run_dir, args.points)
         if args.command == "plot":
             from bsmart.plots import make_plots
 

@@ -6,7 +6,7 @@ from bsmart.scans.MLScanner.loop import MLScan, method_meta, svr_settings
 from bsmart.settings import Setting
 
 __meta__ = method_meta("MLS_SVR_Poly", "MLscanner: support-vector regressor (polynomial kernel) of log(1+NLL)", {
-    **svr_settings(),
+    **svr_settings(1.0),
     "Degree": Setting(3, int, "polynomial degree", block="Networks", minimum=1),
 })
 

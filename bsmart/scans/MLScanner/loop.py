@@ -85,10 +85,10 @@ def forest_settings(estimators: int, max_depth: int) -> dict[str, Setting]:
     }
 
 
-def svr_settings() -> dict[str, Setting]:
+def svr_settings(gamma: float) -> dict[str, Setting]:
     return {
         "C": Setting(100.0, float, "SVR regularisation", block="Networks", minimum=0.0),
-        "Gamma": Setting(10.0, float, "kernel coefficient on unit-cube inputs (BSMArt's 0.1 was meant for "
+        "Gamma": Setting(gamma, float, "kernel coefficient on unit-cube inputs (BSMArt's 0.1 was meant for "
                                       "raw inputs)", block="Networks", minimum=0.0),
         "Epsilon": Setting(0.1, float, "SVR epsilon, in units of the standardised log(1+NLL) target",
                            block="Networks", minimum=0.0),

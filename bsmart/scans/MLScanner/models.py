@@ -382,14 +382,18 @@ def gb_regressor(s: Any, seed: int, device: str, cores: int) -> Any:
                                      random_state=seed)
 
 
+SVR_MAX_ITER = 1_000_000  # libsvm can crawl on ill-conditioned kernels; a fit must always end
+
+
 def svr_rbf(s: Any, seed: int, device: str, cores: int) -> Any:
     from sklearn.svm import SVR
 
-    return SVR(kernel="rbf", C=s.c, gamma=s.gamma, epsilon=s.epsilon)
+    return SVR(kernel="rbf", C=s.c, gamma=s.gamma, epsilon=s.epsilon, max_iter=SVR_MAX_ITER)
 
 
 def svr_poly(s: Any, seed: int, device: str, cores: int) -> Any:
     from sklearn.svm import SVR
 
     # coef0=1: on unit-cube inputs a homogeneous polynomial (coef0=0) cannot fit an offset
-    return SVR(kernel="poly", degree=s.degree, C=s.c, gamma=s.gamma, epsilon=s.epsilon, coef0=1.0)
+    return SVR(kernel="poly", degree=s.degree, C=s.c, gamma=s.gamma, epsilon=s.epsilon, coef0=1.0,
+               max_iter=SVR_MAX_ITER)
