@@ -6,7 +6,7 @@ from bsmart.scans.MLScanner import models
 from bsmart.scans.MLScanner.loop import MLScan, method_meta, svr_settings
 
 __meta__ = method_meta("MLS_SVR_RBF", "MLscanner: support-vector regressor (RBF kernel) of log(1+NLL)",
-                       svr_settings(10.0))
+                       svr_settings(100.0))
 
 
 class NewScan(MLScan):

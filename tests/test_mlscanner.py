@@ -1,0 +1,198 @@
+"""The MLScanner scans: real (small) runs on the F3d toy target, plus the loop's edge cases.
+
+Good = |F3d - 100| < 9.18 (Gaussian MEAN 100 VARIANCE 20, Threshold_Value 0.1053) over
+[-10pi, 10pi]^3: random sampling finds about 3 % good points there.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from bsmart.cli import main as cli_main
+from bsmart.errors import ScanError
+from bsmart.scans.MLScanner.loop import select, smote_candidates
+from bsmart.session import run_scan
+
+METHODS = ["MLS_DNNC", "MLS_DNNR", "MLS_GBR", "MLS_RFC", "MLS_RFR", "MLS_SVR_RBF", "MLS_SVR_Poly"]
+BOX = [-31.4159265, 31.4159265]
+THRESHOLD = 0.1053
+SEED = 3
+
+
+def f3d_input(scan: str, run_name: str, *, networks: dict[str, Any] | None = None,
+              setup: dict[str, Any] | None = None) -> dict[str, Any]:
+    small = {"Threshold_Value": THRESHOLD, "Bootstrap_Points": 100, "Points_Per_Iteration": 100,
+             "Candidate_Points": 5000, "Iterations": 3, "Epochs": 100, "Estimators": 50}
+    return {
+        "Scan": scan,
+        "Setup": {"RunName": run_name, "Cores": 1, "Seed": SEED, "Points": 100000, **(setup or {})},
+        "Variables": {f"x{i}": {"RANGE": BOX} for i in (1, 2, 3)},
+        "Codes": {"toy_targets": {"Run": "True",
+                                  "Observables": {"F3d": {"SCALING": "GAUSS", "MEAN": 100, "VARIANCE": 20}}}},
+        "Networks": {**small, **(networks or {})},
+    }
+
+
+def run(tmp_path: Path, data: dict[str, Any]) -> tuple[dict[str, Any], Path]:
+    path = tmp_path / f"{data['Setup']['RunName']}.json"
+    path.write_text(json.dumps(data))
+    summary = run_scan(path, output_dir=tmp_path, overwrite=True)
+    return summary, Path(summary["run_dir"])
+
+
+def rows(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+@pytest.fixture(scope="module")
+def random_rate(tmp_path_factory: pytest.TempPathFactory) -> float:
+    """The random-sampling rate of good points on the same target and seed, measured here."""
+    tmp = tmp_path_factory.mktemp("random")
+    data = f3d_input("Random", "Random_F3d", setup={"Points": 3000, "Threshold": THRESHOLD})
+    del data["Networks"]
+    summary, _ = run(tmp, data)
+    return summary["good"] / summary["evaluations"]
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_method_beats_random_sampling(tmp_path: Path, method: str, random_rate: float) -> None:
+    summary, run_dir = run(tmp_path, f3d_input(method, method))
+    table = rows(run_dir / "iterations.csv")
+    assert [int(r["iteration"]) for r in table] == [0, 1, 2, 3]
+    after = table[1:]  # the model's iterations (bootstrap excluded)
+    efficiency = sum(int(r["good"]) for r in after) / sum(int(r["evaluated"]) for r in after)
+    assert efficiency > 3 * random_rate, (method, efficiency, random_rate)
+    assert summary["stopped_by"] == "iterations"
+    assert summary["evaluations"] == 400
+    for key in ("efficiency", "accuracy", "train_seconds", "score_seconds", "code_seconds", "valid"):
+        assert key in table[0]
+    assert (run_dir / "model" / "model.json").is_file()
+
+
+def test_same_seed_same_points(tmp_path: Path) -> None:
+    data = f3d_input("MLS_DNNC", "Det", networks={"Iterations": 2, "Epochs": 30})
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    _, first = run(tmp_path / "a", data)
+    _, second = run(tmp_path / "b", data)
+    points = [[(r["x1"], r["x2"], r["x3"]) for r in rows(d / "all_points.csv")] for d in (first, second)]
+    assert points[0] == points[1] and len(points[0]) == 300
+
+
+def test_initcsv_seeding_needs_fewer_evaluations(tmp_path: Path) -> None:
+    networks = {"Iterations": 40, "Bootstrap_Points": 25, "Points_Per_Iteration": 25}
+    data = f3d_input("Random", "Seed", setup={"Points": 1500, "Threshold": THRESHOLD})
+    _, seed_dir = run(tmp_path, data)
+    seeded = f3d_input("MLS_RFC", "Seeded", networks=networks,
+                       setup={"Points": 100, "InitCSV": str(seed_dir / "all_points.csv")})
+    plain = f3d_input("MLS_RFC", "Plain", networks=networks, setup={"Points": 100})
+    with_csv, _ = run(tmp_path, seeded)
+    without, _ = run(tmp_path, plain)
+    assert with_csv["initcsv_points"] == 1500
+    assert with_csv["stopped_by"] == without["stopped_by"] == "points"
+    assert with_csv["evaluations"] < without["evaluations"]
+
+
+def test_initcsv_variables_and_nll_only(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    x = rng.uniform(*BOX, (200, 3))
+    f = (2 + np.cos(x[:, 0] / 7) * np.cos(x[:, 1] / 7) * np.cos(x[:, 2] / 7)) ** 5
+    lines = ["x1,x2,x3,NLL"] + [f"{a},{b},{c},{(v - 100) ** 2 / 800}" for (a, b, c), v in zip(x, f)]
+    (tmp_path / "known.csv").write_text("\n".join(lines) + "\n")
+    data = f3d_input("MLS_RFR", "Hand", networks={"Iterations": 1}, setup={"InitCSV": "known.csv"})
+    summary, run_dir = run(tmp_path, data)
+    assert summary["initcsv_points"] == 200
+    evaluated = {(float(r["x1"]), float(r["x2"]), float(r["x3"])) for r in rows(run_dir / "all_points.csv")}
+    assert not evaluated & {tuple(p) for p in x}  # InitCSV points are never re-evaluated
+
+
+def test_smote_edge_cases() -> None:
+    rng = np.random.default_rng(1)
+    bad = rng.random((30, 3))
+    assert smote_candidates(np.empty((0, 3)), bad, 50, 5, 0).shape == (0, 3)
+    assert smote_candidates(rng.random((1, 3)), bad, 50, 5, 0).shape == (0, 3)
+    two = rng.random((2, 3))
+    out = smote_candidates(two, bad, 50, 5, 0)  # k shrinks to 1
+    assert out.shape == (50, 3)
+    lo, hi = two.min(0), two.max(0)
+    assert np.all((out >= lo - 1e-12) & (out <= hi + 1e-12))  # on the segment between the two
+    assert smote_candidates(rng.random((4, 3)), np.empty((0, 3)), 10, 5, 0).shape == (10, 3)  # no bad point
+    jittered = smote_candidates(two, bad, 50, 5, 0, jitter=0.05)
+    assert jittered.shape == (50, 3) and np.all((jittered >= 0) & (jittered <= 1))
+
+
+def test_select_spreads_and_never_exceeds_pool() -> None:
+    rng = np.random.default_rng(2)
+    pool = rng.random((400, 2))
+    scores = -np.linalg.norm(pool - 0.5, axis=1)  # best in the middle
+    plain = select(scores, scores > -0.3, 20, pool, np.empty((0, 2)), 0.0)
+    spread = select(scores, scores > -0.3, 20, pool, np.empty((0, 2)), 0.1)
+    assert len(set(plain)) == len(set(spread)) == 20
+    gaps = lambda idx: np.min([np.linalg.norm(pool[i] - pool[j]) for i in idx for j in idx if i < j])  # noqa: E731
+    assert gaps(spread) > gaps(plain)
+    assert len(select(scores[:5], scores[:5] > 0, 20, pool[:5], pool[5:], 0.1)) == 5
+
+
+def test_no_good_point_ever_is_not_a_crash(tmp_path: Path) -> None:
+    # a threshold below every NLL: 0 good points, SMOTE has nothing to oversample
+    for method in ("MLS_DNNC", "MLS_RFC"):
+        data = f3d_input(method, f"None_{method}", networks={"Iterations": 2, "Threshold_Value": -1.0,
+                                                             "Epochs": 20})
+        summary, _ = run(tmp_path, data)
+        assert summary["good"] == 0 and summary["stopped_by"] == "iterations"
+
+
+def test_budget_and_target_stop(tmp_path: Path) -> None:
+    data = f3d_input("MLS_GBR", "Budget", networks={"Max_Evaluations": 250, "Iterations": 50})
+    summary, run_dir = run(tmp_path, data)
+    assert summary["evaluations"] == 250 and summary["stopped_by"] == "max_evaluations"
+    data = f3d_input("MLS_GBR", "Target", networks={"Iterations": 50}, setup={"Points": 40})
+    summary, _ = run(tmp_path, data)
+    assert summary["stopped_by"] == "points" and 40 <= summary["good_found"] == summary["good"]
+
+
+def test_nothing_valid_raises_scan_error(tmp_path: Path) -> None:
+    (tmp_path / "broken.py").write_text("def f(*args, **kwargs):\n    raise RuntimeError('always fails')\n")
+    data = f3d_input("MLS_RFR", "Broken")
+    data["Codes"] = {"broken": {"Run": "True", "Function": "broken.py:f",
+                                "Observables": {"F3d": {"SCALING": "GAUSS", "MEAN": 100, "VARIANCE": 20}}}}
+    with pytest.raises(ScanError, match="no valid point"):
+        run(tmp_path, data)
+    assert len(rows(tmp_path / "Broken" / "all_points.csv")) == 100  # what was evaluated is kept
+
+
+def test_predict_scores_points(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _, run_dir = run(tmp_path, f3d_input("MLS_RFC", "Predict", networks={"Iterations": 2}))
+    assert cli_main(["predict", str(run_dir), str(run_dir / "all_points.csv")]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0] == "x1,x2,x3,score"
+    scores = np.array([float(line.rsplit(",", 1)[1]) for line in lines[1:]])
+    good = np.array([r["good"] == "True" for r in rows(run_dir / "all_points.csv")])
+    assert len(scores) == len(good) == 300
+    assert scores[good].mean() > scores[~good].mean() + 0.3
+    assert cli_main(["predict", str(tmp_path), str(run_dir / "all_points.csv")]) == 2  # no model there
+
+
+def test_torchfit_restores_a_copy_of_the_best_weights() -> None:
+    torch = pytest.importorskip("torch")
+    from bsmart.scans.MLScanner.models import build_mlp, torchfit
+
+    rng = np.random.default_rng(0)
+    X = rng.random((200, 2))
+    y = rng.normal(size=200)  # pure noise: validation loss soon rises, so best != last
+    net = build_mlp(2, 64)
+    info = torchfit(net, X, y, torch.nn.MSELoss(), epochs=200, batch_size=32, lr=1e-2, seed=5, patience=10)
+    order = np.random.default_rng(5).permutation(200)
+    val = order[:info["validation"]]
+    with torch.no_grad():
+        loss = float(torch.nn.MSELoss()(net(torch.as_tensor(X[val], dtype=torch.float32)),
+                                        torch.as_tensor(y[val], dtype=torch.float32).reshape(-1, 1)))
+    assert info["best_epoch"] < info["epochs"]
+    assert loss == pytest.approx(info["best_loss"], rel=1e-5)
