@@ -3,9 +3,11 @@
 Choose it when the NLL varies smoothly, so that how far a point is from good is informative."""
 
 from bsmart.scans.MLScanner import models
-from bsmart.scans.MLScanner.loop import MLScan, method_meta, DNN_SETTINGS
+from bsmart.scans.MLScanner.loop import DNN_SETTINGS, MLScan, method_meta
 
-__meta__ = method_meta("MLS_DNNR", "MLscanner: torch MLP regressor of log(1+NLL)", DNN_SETTINGS)
+__meta__ = method_meta("MLS_DNNR",
+                       "MLscanner: torch MLP regressor of log(1+NLL)",
+                       DNN_SETTINGS)
 
 
 class NewScan(MLScan):

@@ -3,9 +3,11 @@
 Fast, robust, no tuning; boxy decision boundaries, so less precise on thin curved regions."""
 
 from bsmart.scans.MLScanner import models
-from bsmart.scans.MLScanner.loop import MLScan, method_meta, forest_settings
+from bsmart.scans.MLScanner.loop import MLScan, forest_settings, method_meta
 
-__meta__ = method_meta("MLS_RFC", "MLscanner: random-forest classifier of good points", forest_settings(300, 50))
+__meta__ = method_meta("MLS_RFC",
+                       "MLscanner: random-forest classifier of good points",
+                       forest_settings(300, 50))
 
 
 class NewScan(MLScan):

@@ -3,9 +3,11 @@
 Fast and robust, also with invalid regions; piecewise-constant predictions."""
 
 from bsmart.scans.MLScanner import models
-from bsmart.scans.MLScanner.loop import MLScan, method_meta, forest_settings
+from bsmart.scans.MLScanner.loop import MLScan, forest_settings, method_meta
 
-__meta__ = method_meta("MLS_RFR", "MLscanner: random-forest regressor of log(1+NLL)", forest_settings(100, 30))
+__meta__ = method_meta("MLS_RFR",
+                       "MLscanner: random-forest regressor of log(1+NLL)",
+                       forest_settings(100, 30))
 
 
 class NewScan(MLScan):
