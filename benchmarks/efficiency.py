@@ -44,7 +44,8 @@ from bsmart.session import run_scan  # noqa: E402
 
 METHODS = ["MLS_DNNC", "MLS_DNNR", "MLS_RFC", "MLS_RFR", "MLS_GBR", "MLS_SVR_RBF", "MLS_SVR_Poly"]
 OUT = Path(__file__).parent / "results"
-PPI, RANDOM_FRACTION, BOOTSTRAP = 300, 0.2, 100
+PPI, RANDOM_FRACTION, BOOTSTRAP, CANDIDATES = 300, 0.2, 100, 20_000
+EXTRA = json.loads(__import__("os").environ.get("BSMART_BENCH_NETWORKS", "{}"))
 
 
 def cells(problem: Problem, reference: np.ndarray, points: np.ndarray) -> np.ndarray:
@@ -85,6 +86,7 @@ def run_method(problem: Problem, method: str, n_good: int, seed: int, max_evalua
         "Setup": {"RunName": "run", "Points": n_good, "Seed": seed, "Cores": cores},
         "Networks": {"Threshold_Value": problem.threshold, "Points_Per_Iteration": PPI,
                      "Random_Fraction": RANDOM_FRACTION, "Bootstrap_Points": BOOTSTRAP,
+                     "Candidate_Points": CANDIDATES, **EXTRA,
                      "Iterations": 10_000, "Max_Evaluations": max_evaluations},
         **problem.input_blocks(),
     }

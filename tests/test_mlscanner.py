@@ -128,16 +128,19 @@ def test_smote_edge_cases() -> None:
     assert jittered.shape == (50, 3) and np.all((jittered >= 0) & (jittered <= 1))
 
 
-def test_select_spreads_and_never_exceeds_pool() -> None:
+def test_select_draws_by_probability_away_from_known_good_points() -> None:
     rng = np.random.default_rng(2)
-    pool = rng.random((400, 2))
-    scores = -np.linalg.norm(pool - 0.5, axis=1)  # best in the middle
-    plain = select(scores, scores > -0.3, 20, pool, np.empty((0, 2)), 0.0)
-    spread = select(scores, scores > -0.3, 20, pool, np.empty((0, 2)), 0.1)
-    assert len(set(plain)) == len(set(spread)) == 20
-    gaps = lambda idx: np.min([np.linalg.norm(pool[i] - pool[j]) for i in idx for j in idx if i < j])  # noqa: E731
-    assert gaps(spread) > gaps(plain)
-    assert len(select(scores[:5], scores[:5] > 0, 20, pool[:5], pool[5:], 0.1)) == 5
+    pool = rng.random((4000, 2))
+    probability = (np.linalg.norm(pool - 0.5, axis=1) < 0.3).astype(float)  # a disc believed good
+    known = pool[(probability > 0) & (pool[:, 0] < 0.5)][:200]  # its left half is already sampled
+    plain = select(probability, 100, pool, np.empty((0, 2)), 0.0, np.random.default_rng(0))
+    spread = select(probability, 100, pool, known, 0.05, np.random.default_rng(0))
+    assert len(set(plain)) == len(set(spread)) == 100
+    assert probability[plain].all() and probability[spread].all()  # never a candidate believed bad
+    right = lambda idx: np.mean(pool[idx, 0] > 0.5)  # noqa: E731
+    assert right(spread) > right(plain) + 0.2  # moved to the unsampled half
+    # fewer plausible candidates than asked for: all of them, then others, never more than the pool
+    assert len(select(probability[:5], 20, pool[:5], pool[5:], 0.1, rng)) == 5
 
 
 def test_no_good_point_ever_is_not_a_crash(tmp_path: Path) -> None:

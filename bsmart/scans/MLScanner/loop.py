@@ -4,12 +4,14 @@
    re-evaluated).
 2. Train the method's model on every point known so far (valid and invalid).
 3. Propose a batch of ``Points_Per_Iteration``: a share ``Random_Fraction`` of fresh uniform
-   points, the rest chosen by the model from a pool of ``Candidate_Points`` uniform candidates
-   plus as many SMOTE candidates interpolated between known good points; when few good points
-   are known, half of the model's share is reserved for the best SMOTE candidates. Selection
-   takes the best-scored candidates and, among them, spreads the batch away from the good
-   points already found (``Diversity``), so the scan does not collapse onto one part of the
-   good region. A point already evaluated (or in InitCSV) is never proposed again.
+   points; the rest is chosen by the model from ``Candidate_Points`` uniform candidates plus as
+   many SMOTE candidates interpolated between known good points (while few good points are
+   known, half of the model's share comes from the SMOTE candidates alone). Of the model's
+   share, ``1 - Exploration`` are its best-ranked candidates (efficiency: they pile up where
+   good points are known), and ``Exploration`` are drawn among the uniform candidates in
+   proportion to its probability of good, divided by how crowded with known good points their
+   neighbourhood is (coverage: parts of the region the model believes good but has not
+   sampled). A point already evaluated (or in InitCSV) is never proposed again.
 4. Evaluate through the run manager, record the iteration, repeat.
 
 Stops when ``Setup.Points`` good points were evaluated by this run (bootstrap included, InitCSV
@@ -58,9 +60,12 @@ LOOP_SETTINGS: dict[str, Setting] = {
                                block="Networks", minimum=0.0, maximum=1.0),
     "Kinitial": Setting(5, int, "SMOTE neighbours (shrunk when fewer good points are known)", block="Networks",
                         minimum=1),
-    "Diversity": Setting(0.0, float, "exclusion radius around known good points and earlier picks, in units "
-                                     "of the spacing of Points points spread over the predicted good volume; "
-                                     "0 = plain best scores (most efficient; see docs/mlscanner.md)",
+    "Exploration": Setting(0.5, float, "share of the model's picks drawn in proportion to its probability of "
+                                       "good, away from known good points (coverage); the rest are its "
+                                       "best-ranked candidates (efficiency); see docs/mlscanner.md",
+                           block="Networks", minimum=0.0, maximum=1.0),
+    "Diversity": Setting(1.0, float, "neighbourhood radius for crowding, in units of the spacing of Points "
+                                     "points spread over the good volume (0: no crowding term)",
                          block="Networks", minimum=0.0),
     "Threshold_Value": Setting(1.0, float, "a point is good when its NLL is below this (Setup.Threshold wins)",
                                block="Networks"),
@@ -127,49 +132,40 @@ def smote_candidates(good: np.ndarray, other: np.ndarray, n: int, k: int, seed: 
 
 # -- selection -------------------------------------------------------------------------------
 
-def nearest_distance(points: np.ndarray, anchors: np.ndarray) -> np.ndarray:
-    """Distance from each point to its nearest anchor (inf without anchors); bounded memory."""
-    nearest = np.full(len(points), np.inf)
-    for start in range(0, len(anchors), 1024):
-        block = anchors[start:start + 1024]
-        nearest = np.minimum(nearest, ((points[:, None, :] - block[None, :, :]) ** 2).sum(-1).min(1))
-    return np.sqrt(nearest)
+def crowding(points: np.ndarray, anchors: np.ndarray, radius: float) -> np.ndarray:
+    """How many anchors lie within ``radius`` of each point (bounded memory)."""
+    counts = np.zeros(len(points))
+    for start in range(0, len(anchors), 512):
+        block = anchors[start:start + 512]
+        counts += (((points[:, None, :] - block[None, :, :]) ** 2).sum(-1) < radius ** 2).sum(1)
+    return counts
 
 
-def select(scores: np.ndarray, likely: np.ndarray, n: int, pool: np.ndarray, anchors: np.ndarray,
-           radius: float) -> np.ndarray:
-    """Indices of ``n`` pool points, best score first, keeping picks at least ``radius`` away from
-    the anchors (known good points) and from each other.
+# exploration draws with probability^2: enough to keep clearly bad candidates out of the batch
+SHARPNESS = 2.0
 
-    Plain top-n ranking collapses onto the part of the good region the model is surest of; the
-    exclusion radius spreads the batch over everything the model calls good. Candidates are taken
-    among those the model calls good (at least the best 2n); the radius is halved while too few
-    pass, then the best remaining ones fill the batch.
+
+def select(weights: np.ndarray, n: int, pool: np.ndarray, anchors: np.ndarray, radius: float,
+           rng: np.random.Generator, sharpness: float = SHARPNESS) -> np.ndarray:
+    """Indices of ``n`` pool points drawn without replacement, with probability proportional to
+    weight^sharpness / (1 + known good points within ``radius``).
+
+    Ranking by score piles every batch onto the part of the good region the model is surest of.
+    Drawing in proportion to the model's probability of good spreads the batch over all it
+    believes could be good, and the crowding term moves picks away from where good points are
+    already known, towards parts of the region that are believed good but not yet sampled.
     """
     n = min(n, len(pool))
     if n <= 0:
         return np.empty(0, int)
-    order = np.argsort(-scores, kind="stable")
-    if radius <= 0:
-        return order[:n]
-    eligible = order[:max(int(likely.sum()), 2 * n)]
-    points = pool[eligible]
-    to_anchor = nearest_distance(points, anchors)
-    taken = np.zeros(len(eligible), bool)
-    chosen: list[int] = []
-    for _ in range(4):
-        for i in np.flatnonzero(~taken & (to_anchor >= radius)):
-            if len(chosen) >= n:
-                break
-            if chosen and np.min(((points[chosen] - points[i]) ** 2).sum(-1)) < radius ** 2:
-                continue
-            chosen.append(int(i))
-            taken[i] = True
-        if len(chosen) >= n:
-            break
-        radius /= 2
-    rest = [i for i in range(len(eligible)) if not taken[i]][:n - len(chosen)]
-    return eligible[np.array(chosen + rest, dtype=int)]
+    w = np.clip(np.nan_to_num(weights, nan=0.0), 0.0, None) ** sharpness
+    if radius > 0 and len(anchors):
+        w = w / (1.0 + crowding(pool, anchors, radius))
+    positive = np.flatnonzero(w > 0)
+    if len(positive) <= n:  # too few plausible candidates: all of them, then the rest at random
+        rest = rng.permutation(np.flatnonzero(w <= 0))[:n - len(positive)]
+        return np.r_[positive, rest].astype(int)
+    return rng.choice(positive, size=n, replace=False, p=w[positive] / w[positive].sum())
 
 
 def exclusion_radius(good_fraction: float, n_points: int, dim: int, diversity: float) -> float:
@@ -300,26 +296,29 @@ class MLScan(Scan):
         radius = exclusion_radius(good_fraction, max(s.points, len(good) + n_model), self.space.dim, s.diversity)
         uniform = self._unseen(self.space.sample_unit(self.rng, s.candidate_points))
         smote = self._unseen(smote_candidates(good, self.X[~self.is_good], s.candidate_points, s.kinitial,
-                                              self.smote_seed + iteration, radius))
+                                              self.smote_seed + iteration))
         scores_u, scores_s = self.model.score(uniform), self.model.score(smote)
-        likely_u, likely_s = self.model.likely(scores_u), self.model.likely(scores_s)
+        weights_u, weights_s = self.model.probability(scores_u), self.model.probability(scores_s)
         picks: list[np.ndarray] = []
         n_smote = 0
         if 0 < len(good) < n_model and len(smote):
             # few good points known: the model is unsure, interpolating between goods is the
             # better bet for half of its share (SMOTE, as in MLscanner)
-            idx = select(scores_s, likely_s, n_model // 2, smote, good, radius)
+            idx = np.argsort(-scores_s, kind="stable")[:n_model // 2]
             picks.append(smote[idx])
             n_smote = len(idx)
-            keep = np.ones(len(smote), bool)
-            keep[idx] = False
-            smote, scores_s, likely_s = smote[keep], scores_s[keep], likely_s[keep]
+            scores_s, weights_s = np.delete(scores_s, idx), np.delete(weights_s, idx)
+            smote = np.delete(smote, idx, axis=0)
+        n_explore = int(round((n_model - n_smote) * s.exploration))
+        # exploitation: the best-scored of all candidates
         pool = np.vstack([uniform, smote])
-        anchors = np.vstack([good, *picks]) if picks else good
-        idx = select(np.r_[scores_u, scores_s], np.r_[likely_u, likely_s], n_model - n_smote, pool, anchors,
-                     radius)
-        picks.append(pool[idx])
-        n_from_model = len(idx)
+        best = np.argsort(-np.r_[scores_u, scores_s], kind="stable")[:n_model - n_smote - n_explore]
+        picks.append(pool[best])
+        # exploration: uniform candidates only (SMOTE ones sit where good points are known)
+        left = np.setdiff1d(np.arange(len(uniform)), best[best < len(uniform)])
+        idx = select(weights_u[left], n_explore, uniform[left], np.vstack([good, *picks]), radius, self.rng)
+        picks.append(uniform[left][idx])
+        n_from_model = len(best) + len(idx)
         chosen = self._unseen(np.vstack(picks))
         random = self._unseen(self.space.sample_unit(self.rng, n - len(chosen)))
         batch = self._unseen(np.vstack([chosen, random]))

@@ -282,6 +282,14 @@ class Adapter:
             return scores >= 0.5
         return self.scaler.inverse(-scores) < self.threshold
 
+    def probability(self, scores: np.ndarray) -> np.ndarray:
+        """A weight in [0, 1] for "this point is good": the classifier's probability, or for a
+        regressor the likelihood ratio exp(-(NLL - threshold)) of its predicted NLL, capped at 1."""
+        if self.kind == "classifier":
+            return np.clip(scores, 0.0, 1.0)
+        excess = np.clip(self.scaler.inverse(-scores) - self.threshold, 0.0, 700.0)
+        return np.exp(-excess)
+
     def predicted_good(self, X: np.ndarray) -> np.ndarray:
         return self.likely(self.score(X))
 
