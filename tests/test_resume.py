@@ -110,3 +110,26 @@ def test_resume_refuses_a_changed_input(tmp_path):
     assert proc.wait(60) == 2
     err = proc.stderr.read().strip()
     assert "Variables" in err and len(err.splitlines()) == 1
+
+
+def test_mlscanner_run_killed_then_resumed_matches_uninterrupted(tmp_path):
+    """The ML loop rebuilds its training set, RNG and iteration count by replaying from disk."""
+    mls = {"Scan": "MLS_RFR",
+           "Setup": {"RunName": "run", "Cores": 2, "Points": 400, "Seed": 4, "Threshold": 1.0},
+           "Networks": {"Bootstrap_Points": 100, "Points_Per_Iteration": 100, "Candidate_Points": 2000,
+                        "Iterations": 30, "Estimators": 30}}
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    reference = bsmart(str(make_input(tmp_path / "a", mls)), cwd=tmp_path / "a")
+    assert reference.wait(120) == 0, reference.stderr.read()
+    path = make_input(tmp_path / "b", mls)
+    proc = bsmart(str(path), cwd=tmp_path / "b")
+    wait_for_rows(tmp_path / "b" / "run" / "all_points.csv", 250)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(10)
+    assert len(points(tmp_path / "b" / "run")) < len(points(tmp_path / "a" / "run"))
+    resumed = bsmart(str(path), "--resume", cwd=tmp_path / "b")
+    assert resumed.wait(120) == 0, resumed.stderr.read()
+    pd.testing.assert_frame_equal(points(tmp_path / "b" / "run"), points(tmp_path / "a" / "run"))
+    summary = json.loads((tmp_path / "b" / "run" / "summary.json").read_text())
+    assert summary["stopped_by"] == "points" and summary["evaluations_this_session"] < summary["evaluations"]
