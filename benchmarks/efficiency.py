@@ -143,7 +143,8 @@ def markdown(table: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def plot(curves: dict[str, dict[str, np.ndarray]], rates: dict[str, float], n_good: int) -> list[Path]:
+def plot(curves: dict[str, dict[str, np.ndarray]], rates: dict[str, float], n_good: int,
+         name: str) -> list[Path]:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -163,7 +164,7 @@ def plot(curves: dict[str, dict[str, np.ndarray]], rates: dict[str, float], n_go
         ax.set_title(f"{problem}: good points against evaluations (first seed)")
         ax.legend(fontsize="small")
         fig.tight_layout()
-        path = OUT / f"efficiency_{problem}.png"
+        path = OUT / f"{name}_{problem}.png"
         fig.savefig(path, dpi=110)
         plt.close(fig)
         written.append(path)
@@ -179,30 +180,32 @@ def main() -> None:
     parser.add_argument("--n", type=int, help="good points to collect (default 1000; 200 quick)")
     parser.add_argument("--max-evaluations", type=int, default=30_000)
     parser.add_argument("--cores", type=int, default=2)
+    parser.add_argument("--name", help="stem of the output files (default: efficiency, or efficiency_quick)")
     args = parser.parse_args()
     all_problems = problems()
     chosen = args.problems or (["F3d", "shell10d"] if args.quick else list(all_problems))
     methods = args.methods or (["MLS_DNNC", "MLS_RFC", "MLS_RFR", "MLS_GBR"] if args.quick else METHODS)
     seeds = args.seeds or ([1] if args.quick else [1, 2, 3])
     n_good = args.n or (200 if args.quick else 1000)
+    name = args.name or ("efficiency_quick" if args.quick else "efficiency")
     OUT.mkdir(parents=True, exist_ok=True)
     rows, curves = [], {}
     started = time.time()
-    for name in chosen:
-        problem = all_problems[name]
+    for problem_name in chosen:
+        problem = all_problems[problem_name]
         # many reference points to find every grid cell of the region; 300 Voronoi anchors above 3d
         reference, rate = problem.good_sample(np.random.default_rng(12345), 20_000 if problem.dim <= 3 else 300,
                                               max_draws=10_000_000)
         random_cov = [coverage(problem, reference, problem.good_sample(np.random.default_rng(s), n_good,
                                                                         max_draws=10_000_000)[0])
                       for s in seeds]
-        base = {"problem": name, "random_rate": rate}
+        base = {"problem": problem_name, "random_rate": rate}
         rows.append({**base, "method": "random", "seed": "", "evals_to_n": round(n_good / rate) if rate else None,
                      "efficiency": rate, "coverage": statistics.median(random_cov),
                      "random_coverage": statistics.median(random_cov)})
         rows.append({**base, "method": "oracle", "seed": "", "evals_to_n": oracle_evaluations(n_good, rate),
                      "efficiency": n_good / oracle_evaluations(n_good, rate)})
-        curves[name] = {}
+        curves[problem_name] = {}
         for method in methods:
             for seed, rcov in zip(seeds, random_cov):
                 with tempfile.TemporaryDirectory() as tmp:
@@ -211,7 +214,7 @@ def main() -> None:
                     rows.append({**base, "method": method, "seed": seed, "error": result["error"]})
                     continue
                 if seed == seeds[0]:
-                    curves[name][method] = result["curve"]
+                    curves[problem_name][method] = result["curve"]
                 rows.append({**base, "method": method, "seed": seed, "evals_to_n": result["evals_to_n"],
                              "evaluations": result["evaluations"], "good": result["good"],
                              "efficiency": result["good"] / result["evaluations"],
@@ -219,11 +222,11 @@ def main() -> None:
                              "train_score_s": result["train_score_s"], "wall_s": result["wall_s"],
                              "stopped_by": result["stopped_by"],
                              "iteration_efficiency": " ".join(map(str, result["iteration_efficiency"]))})
-                print(f"{name:14s} {method:13s} seed {seed}: evals to {n_good} good = {result['evals_to_n']}, "
+                print(f"{problem_name:14s} {method:13s} seed {seed}: evals to {n_good} good = {result['evals_to_n']}, "
                       f"coverage {rows[-1]['coverage']:.2f} (random {rcov:.2f}), {result['wall_s']:.0f} s",
                       flush=True)
     fields = sorted({k for r in rows for k in r}, key=lambda k: (k not in ("problem", "method", "seed"), k))
-    with open(OUT / "efficiency.csv", "w", newline="") as fh:
+    with open(OUT / f"{name}.csv", "w", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=fields)
         writer.writeheader()
         writer.writerows(rows)
@@ -232,10 +235,10 @@ def main() -> None:
               f"{time.strftime('%Y-%m-%d')}; {platform.node()}, {args.cores} workers; "
               f"{time.time() - started:.0f} s in all.")
     text = header + "\n\n" + markdown(table) + "\n"
-    (OUT / "efficiency.md").write_text(text)
+    (OUT / f"{name}.md").write_text(text)
     print("\n" + text)
     rates = {r["problem"]: r["random_rate"] for r in rows if r["method"] == "random"}
-    for path in plot(curves, rates, n_good):
+    for path in plot(curves, rates, n_good, name):
         print(path)
 
 
