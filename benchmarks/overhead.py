@@ -1,0 +1,87 @@
+"""Overhead of the MLScanner methods: seconds to train on n points and to score the candidates,
+against n (1k, 10k, 50k), with each method's default settings, on CPU (and on GPU for the DNN
+methods where torch sees one).
+
+    python benchmarks/overhead.py [--sizes 1000 10000 50000] [--candidates 20000] [--methods ...]
+
+Training data: n uniform points of the F3d box labelled with the true NLL. Prints a markdown
+table and writes benchmarks/results/overhead.csv. A fit that would clearly take minutes (SVR
+beyond 10k points: its cost grows as n^2 to n^3) is skipped and marked so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import importlib
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).parent))
+from problems import F_THRESHOLD, problems  # noqa: E402
+
+from bsmart.scans.MLScanner.models import Adapter  # noqa: E402
+from bsmart.settings import resolve  # noqa: E402
+
+METHODS = ["MLS_DNNC", "MLS_DNNR", "MLS_RFC", "MLS_RFR", "MLS_GBR", "MLS_SVR_RBF", "MLS_SVR_Poly"]
+OUT = Path(__file__).parent / "results"
+
+
+def devices(method: str) -> list[str]:
+    if not method.startswith("MLS_DNN"):
+        return ["cpu"]
+    import torch
+    return ["cpu", "cuda"] if torch.cuda.is_available() else ["cpu"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", nargs="+", type=int, default=[1000, 10000, 50000])
+    parser.add_argument("--candidates", type=int, default=20000)
+    parser.add_argument("--methods", nargs="+", default=METHODS)
+    parser.add_argument("--cores", type=int, default=2)
+    args = parser.parse_args()
+    problem = problems()["F3d"]
+    rng = np.random.default_rng(0)
+    candidates = rng.random((args.candidates, problem.dim))
+    rows = []
+    for method in args.methods:
+        module = importlib.import_module(f"bsmart.scans.MLScanner.{method}")
+        settings = resolve(module.__meta__["settings"], {})
+        for device in devices(method):
+            for n in args.sizes:
+                row = {"method": method, "device": device, "training_points": n}
+                if method.startswith("MLS_SVR") and n > 10_000:
+                    rows.append({**row, "train_s": "skipped (O(n^2-n^3) fit)", "score_s": ""})
+                    continue
+                unit = rng.random((n, problem.dim))
+                nll = problem.true_nll(problem.lower + unit * (problem.upper - problem.lower))
+                learner = module.NewScan.learner(settings, 1, device, args.cores)
+                adapter = Adapter(learner, module.NewScan.kind, F_THRESHOLD)
+                start = time.perf_counter()
+                adapter.fit(unit, nll)
+                train = time.perf_counter() - start
+                start = time.perf_counter()
+                adapter.score(candidates)
+                score = time.perf_counter() - start
+                rows.append({**row, "train_s": round(train, 3), "score_s": round(score, 3)})
+                print(rows[-1], flush=True)
+    OUT.mkdir(parents=True, exist_ok=True)
+    with open(OUT / "overhead.csv", "w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    print(f"\nCommand: `python benchmarks/overhead.py {' '.join(sys.argv[1:])}`; {time.strftime('%Y-%m-%d')}; "
+          f"{platform.node()}, {args.cores} threads; scoring {args.candidates} candidates.\n")
+    print("| " + " | ".join(rows[0]) + " |")
+    print("|" + "---|" * len(rows[0]))
+    for row in rows:
+        print("| " + " | ".join(str(v) for v in row.values()) + " |")
+
+
+if __name__ == "__main__":
+    main()
