@@ -225,6 +225,11 @@ def main() -> None:
                 print(f"{problem_name:14s} {method:13s} seed {seed}: evals to {n_good} good = {result['evals_to_n']}, "
                       f"coverage {rows[-1]['coverage']:.2f} (random {rcov:.2f}), {result['wall_s']:.0f} s",
                       flush=True)
+        write_outputs(rows, curves, name, n_good, seeds, args.cores, started)  # after each problem
+
+
+def write_outputs(rows: list[dict], curves: dict, name: str, n_good: int, seeds: list[int], cores: int,
+                  started: float) -> None:
     fields = sorted({k for r in rows for k in r}, key=lambda k: (k not in ("problem", "method", "seed"), k))
     with open(OUT / f"{name}.csv", "w", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=fields)
@@ -232,7 +237,7 @@ def main() -> None:
         writer.writerows(rows)
     table = summarise(rows)
     header = (f"Command: `python benchmarks/efficiency.py {' '.join(sys.argv[1:])}`; N = {n_good}; seeds {seeds}; "
-              f"{time.strftime('%Y-%m-%d')}; {platform.node()}, {args.cores} workers; "
+              f"{time.strftime('%Y-%m-%d')}; {platform.node()}, {cores} workers; "
               f"{time.time() - started:.0f} s in all.")
     text = header + "\n\n" + markdown(table) + "\n"
     (OUT / f"{name}.md").write_text(text)
