@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 from typing import Sequence
@@ -16,12 +17,22 @@ COMMANDS = ("run", "list", "describe", "predict", "plot")
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="bsmart", description="Machine-learning-assisted scans of BSM parameter spaces "
-                                   "(BSMArt-compatible JSON input files).")
+                                   "(BSMArt-compatible JSON input files).",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="examples:\n"
+               "  bsmart run inputs/random_f2d.json     a toy scan (or: bsmart inputs/random_f2d.json)\n"
+               "  bsmart list                           the scans\n"
+               "  bsmart describe MLS_RFC               a scan's settings: type, default, meaning\n"
+               "  bsmart plot Random_F2d                plots of a finished run\n"
+               "\n`bsmart COMMAND --help` for a command's options; documentation in docs/index.md.")
     parser.add_argument("--version", action="version", version=f"bsmart {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     run = sub.add_parser("run", help="run the scan an input file selects",
-                         description="Run the scan selected in INPUT (\"Scan\" or Setup.Type).")
-    run.add_argument("input", metavar="INPUT.json")
+                         description="Run the scan selected in INPUT.json (\"Scan\" or Setup.Type); the "
+                                     "results go to the run folder <RunName>/.",
+                         epilog="exit status: 0 finished; 2 a mistake in the input, or every point failed; "
+                                "1 a bug in bsmart; 130 interrupted (continue with --resume).")
+    run.add_argument("input", metavar="INPUT.json", help="the input file (BSMArt's JSON format; docs/input.md)")
     run.add_argument("--seed", type=int, help="random seed (overrides Setup.Seed)")
     run.add_argument("--debug", action="store_true", help="verbose log, keep the points' working folders")
     run.add_argument("--overwrite", action="store_true", help="replace an existing run folder")
@@ -30,8 +41,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--output", metavar="DIR", help="folder in which <RunName>/ is made (default: here)")
     run.add_argument("--quiet", action="store_true", help="only warnings and errors")
     sub.add_parser("list", help="list the available scans")
-    describe = sub.add_parser("describe", help="print a scan's settings and defaults")
-    describe.add_argument("scan", metavar="SCAN")
+    describe = sub.add_parser("describe", help="print a scan's settings: type, default, meaning")
+    describe.add_argument("scan", metavar="SCAN", help="a scan name from `bsmart list` (MLS_RFC, "
+                                                     "MLScanner.MLS_RFC and mls_rfc are the same)")
     plot = sub.add_parser("plot", help="write PNG plots of a run folder to RUN_DIR/Plots/",
                           description="Corner plot of good over all points, efficiency per iteration, NLL "
                                       "histogram, and the input file's Plotting block.")
@@ -64,7 +76,7 @@ def cmd_describe(name: str) -> int:
     doc = (module.__doc__ or "").strip()
     if doc:
         print("\n" + doc + "\n")
-    print("Settings (key: type, default (block): meaning):")
+    print("Settings (key: type, default (block of the input file): meaning):")
     for key, setting in meta["settings"].items():
         print(f"  {key}: {setting.describe()}")
     return 0
@@ -131,6 +143,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"bsmart: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into `head`: the reader has gone, nothing is wrong with bsmart
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes
+        return 1
     except Exception as exc:  # a bug in bsmart: one line here, the traceback in the run's log
         if debug:
             raise

@@ -83,11 +83,14 @@ class Setting:
 
     def describe(self) -> str:
         kind = self.type.__name__ if self.choices is None else "|".join(self.choices)
-        bounds = ""
-        if self.minimum is not None or self.maximum is not None:
-            bounds = f" in [{'' if self.minimum is None else self.minimum}, " \
-                     f"{'' if self.maximum is None else self.maximum}]"
-        return f"{kind}{bounds}, default {self.default!r} ({self.block}): {self.help}"
+        if self.minimum is not None and self.maximum is not None:
+            kind += f" in [{self.minimum}, {self.maximum}]"
+        elif self.minimum is not None:
+            kind += f" >= {self.minimum}"
+        elif self.maximum is not None:
+            kind += f" <= {self.maximum}"
+        default = "none" if self.default is None else repr(self.default)
+        return f"{kind}, default {default} ({self.block}): {self.help}"
 
 
 def attribute_name(key: str) -> str:

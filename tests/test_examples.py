@@ -212,3 +212,16 @@ def test_writing_a_scan_example_runs(tmp_path: Path) -> None:
     assert [row["zoom"] for row in iterations][:2] == ["False", "True"]
     uniform = float(iterations[0]["efficiency"])
     assert summary["zoom_efficiency"] > 2 * uniform  # stepping around good points beats uniform sampling
+
+
+def test_describe_gives_every_setting_of_every_scan_with_type_default_and_meaning(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from bsmart.cli import main
+    from bsmart.scans import available_scans, load_scan
+
+    for scan_id in available_scans():
+        assert main(["describe", scan_id]) == 0
+        lines = capsys.readouterr().out.splitlines()
+        for key, setting in load_scan(scan_id).__meta__["settings"].items():
+            line = next(line for line in lines if line.startswith(f"  {key}: "))
+            assert "default " in line and f"({setting.block}): " in line and setting.help.strip(), line

@@ -15,7 +15,8 @@ __meta__ = {
     "name": "read_csv",
     "description": "Evaluate the points listed in a CSV file (chaining scans).",
     "settings": {
-        "Input_CSV_File": Setting(None, str, "CSV with one column per variable (relative to the input file)"),
+        "Input_CSV_File": Setting(None, str, "required: the CSV whose rows are evaluated, one column per "
+                                             "variable (relative to the input file)"),
         "Batch_size": Setting(200, int, "points per batch", minimum=1),
     },
 }
