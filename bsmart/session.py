@@ -74,6 +74,8 @@ def _attach_log_file(path: Path) -> logging.Handler:
     handler.setLevel(logging.DEBUG)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     log.addHandler(handler)
+    if log.getEffectiveLevel() > logging.DEBUG:  # also when called from Python, without the CLI
+        log.setLevel(logging.DEBUG)
     return handler
 
 
