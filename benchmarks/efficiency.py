@@ -121,9 +121,9 @@ def summarise(rows: list[dict]) -> list[dict]:
     for problem, method in keys:
         group = [r for r in rows if r["problem"] == problem and r["method"] == method]
         def stat(key: str) -> str:
-            values = [r[key] for r in group if r.get(key) not in (None, "")]
+            values = [float(r[key]) for r in group if r.get(key) not in (None, "")]
             if not values:
-                return "not reached"
+                return "not reached" if key == "evals_to_n" else "-"
             med = statistics.median(values)
             spread = f" [{min(values):.3g}-{max(values):.3g}]" if len(values) > 1 else ""
             return f"{med:.4g}{spread}"
