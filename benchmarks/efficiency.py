@@ -23,7 +23,6 @@ would have found), so a method that collapses onto part of the region shows a lo
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import math
 import platform
@@ -38,12 +37,12 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).parent))
 from problems import Problem, problems  # noqa: E402
+from tables import RESULTS, markdown, write_csv  # noqa: E402
 
 from bsmart.errors import BsmartError  # noqa: E402
 from bsmart.session import run_scan  # noqa: E402
 
 METHODS = ["MLS_DNNC", "MLS_DNNR", "MLS_RFC", "MLS_RFR", "MLS_GBR", "MLS_SVR_RBF", "MLS_SVR_Poly"]
-OUT = Path(__file__).parent / "results"
 PPI, RANDOM_FRACTION, BOOTSTRAP, CANDIDATES = 300, 0.2, 100, 20_000
 EXTRA = json.loads(__import__("os").environ.get("BSMART_BENCH_NETWORKS", "{}"))
 
@@ -136,13 +135,6 @@ def summarise(rows: list[dict]) -> list[dict]:
     return table
 
 
-def markdown(table: list[dict]) -> str:
-    header = list(table[0])
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(str(row[h]) for h in header) + " |" for row in table]
-    return "\n".join(lines)
-
-
 def plot(curves: dict[str, dict[str, np.ndarray]], rates: dict[str, float], n_good: int,
          name: str) -> list[Path]:
     import matplotlib
@@ -164,7 +156,7 @@ def plot(curves: dict[str, dict[str, np.ndarray]], rates: dict[str, float], n_go
         ax.set_title(f"{problem}: good points against evaluations (first seed)")
         ax.legend(fontsize="small")
         fig.tight_layout()
-        path = OUT / f"{name}_{problem}.png"
+        path = RESULTS / f"{name}_{problem}.png"
         fig.savefig(path, dpi=110)
         plt.close(fig)
         written.append(path)
@@ -188,7 +180,7 @@ def main() -> None:
     seeds = args.seeds or ([1] if args.quick else [1, 2, 3])
     n_good = args.n or (200 if args.quick else 1000)
     name = args.name or ("efficiency_quick" if args.quick else "efficiency")
-    OUT.mkdir(parents=True, exist_ok=True)
+    RESULTS.mkdir(parents=True, exist_ok=True)
     rows, curves = [], {}
     started = time.time()
     for problem_name in chosen:
@@ -231,16 +223,13 @@ def main() -> None:
 def write_outputs(rows: list[dict], curves: dict, name: str, n_good: int, seeds: list[int], cores: int,
                   started: float) -> None:
     fields = sorted({k for r in rows for k in r}, key=lambda k: (k not in ("problem", "method", "seed"), k))
-    with open(OUT / f"{name}.csv", "w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=fields)
-        writer.writeheader()
-        writer.writerows(rows)
+    write_csv(RESULTS / f"{name}.csv", rows, fields)
     table = summarise(rows)
     header = (f"Command: `python benchmarks/efficiency.py {' '.join(sys.argv[1:])}`; N = {n_good}; seeds {seeds}; "
               f"{time.strftime('%Y-%m-%d')}; {platform.node()}, {cores} workers; "
               f"{time.time() - started:.0f} s in all.")
     text = header + "\n\n" + markdown(table) + "\n"
-    (OUT / f"{name}.md").write_text(text)
+    (RESULTS / f"{name}.md").write_text(text)
     print("\n" + text)
     rates = {r["problem"]: r["random_rate"] for r in rows if r["method"] == "random"}
     for path in plot(curves, rates, n_good, name):

@@ -12,7 +12,6 @@ beyond 10k points: its cost grows as n^2 to n^3) is skipped and marked so.
 from __future__ import annotations
 
 import argparse
-import csv
 import importlib
 import platform
 import sys
@@ -23,12 +22,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
 from problems import F_THRESHOLD, problems  # noqa: E402
+from tables import RESULTS, report  # noqa: E402
 
 from bsmart.scans.MLScanner.models import Adapter  # noqa: E402
 from bsmart.settings import resolve  # noqa: E402
 
 METHODS = ["MLS_DNNC", "MLS_DNNR", "MLS_RFC", "MLS_RFR", "MLS_GBR", "MLS_SVR_RBF", "MLS_SVR_Poly"]
-OUT = Path(__file__).parent / "results"
 
 
 def devices(method: str) -> list[str]:
@@ -70,17 +69,9 @@ def main() -> None:
                 score = time.perf_counter() - start
                 rows.append({**row, "train_s": round(train, 3), "score_s": round(score, 3)})
                 print(rows[-1], flush=True)
-    OUT.mkdir(parents=True, exist_ok=True)
-    with open(OUT / "overhead.csv", "w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    print(f"\nCommand: `python benchmarks/overhead.py {' '.join(sys.argv[1:])}`; {time.strftime('%Y-%m-%d')}; "
-          f"{platform.node()}, {args.cores} threads; scoring {args.candidates} candidates.\n")
-    print("| " + " | ".join(rows[0]) + " |")
-    print("|" + "---|" * len(rows[0]))
-    for row in rows:
-        print("| " + " | ".join(str(v) for v in row.values()) + " |")
+    report(RESULTS / "overhead.csv", rows,
+           f"Command: `python benchmarks/overhead.py {' '.join(sys.argv[1:])}`; {time.strftime('%Y-%m-%d')}; "
+           f"{platform.node()}, {args.cores} threads; scoring {args.candidates} candidates.")
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ code). Prints a markdown table and writes benchmarks/results/simsusy.csv.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import platform
 import sys
@@ -22,7 +21,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from bsmart.session import run_scan
+sys.path.insert(0, str(Path(__file__).parent))
+from tables import RESULTS, report  # noqa: E402
+
+from bsmart.session import run_scan  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 METHODS = ["MLS_DNNC", "MLS_DNNR", "MLS_RFC", "MLS_RFR", "MLS_GBR", "MLS_SVR_RBF", "MLS_SVR_Poly"]
@@ -68,18 +70,9 @@ def main() -> None:
         rows.append({"method": method, "evaluations": summary["evaluations"], "good": summary["good"],
                      "evals_to_n": hit, "valid": summary["valid"], "wall_s": round(wall, 1)})
         print(rows[-1], flush=True)
-    out = ROOT / "benchmarks" / "results"
-    out.mkdir(exist_ok=True)
-    with open(out / "simsusy.csv", "w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    print(f"\nCommand: `python benchmarks/simsusy.py {' '.join(sys.argv[1:])}`; N = {args.n}; seed 1; "
-          f"{time.strftime('%Y-%m-%d')}; {platform.node()}, 2 workers. Random's evals_to_n is N / its measured rate.\n")
-    print("| " + " | ".join(rows[0]) + " |")
-    print("|" + "---|" * len(rows[0]))
-    for row in rows:
-        print("| " + " | ".join(str(v) for v in row.values()) + " |")
+    report(RESULTS / "simsusy.csv", rows,
+           f"Command: `python benchmarks/simsusy.py {' '.join(sys.argv[1:])}`; N = {args.n}; seed 1; "
+           f"{time.strftime('%Y-%m-%d')}; {platform.node()}, 2 workers. Random's evals_to_n is N / its measured rate.")
 
 
 if __name__ == "__main__":

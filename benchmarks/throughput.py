@@ -10,16 +10,19 @@ Prints a markdown table and writes throughput.csv. Wall time includes starting t
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import platform
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
-from bsmart.session import run_scan
+sys.path.insert(0, str(Path(__file__).parent))
+from tables import RESULTS, report  # noqa: E402
+
+from bsmart.session import run_scan  # noqa: E402
 
 HERE = Path(__file__).parent
 
@@ -51,7 +54,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--points", type=int, default=80)
     parser.add_argument("--cost", type=float, default=0.2)
-    parser.add_argument("--out", default=str(HERE / "results"))
+    parser.add_argument("--out", default=str(RESULTS))
     args = parser.parse_args()
     configs = [("local", 1, {"Cores": 1}), ("local", 2, {"Cores": 2}), ("local", 4, {"Cores": 4}),
                ("dask LocalCluster", 2, {"Cores": 2, "Backend": "dask"})]
@@ -69,18 +72,9 @@ def main() -> None:
                      "evals_per_s": round(args.points / result["wall_s"], 2),
                      "ideal_evals_per_s": round(workers / args.cost, 2),
                      "efficiency": round(ideal / result["wall_s"], 3)})
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    with open(out / "throughput.csv", "w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    print(f"# Throughput: code cost {args.cost} s/point, {args.points} points, "
-          f"{time.strftime('%Y-%m-%d')}, {platform.node()} ({platform.processor() or platform.machine()})\n")
-    print("| " + " | ".join(rows[0]) + " |")
-    print("|" + "---|" * len(rows[0]))
-    for row in rows:
-        print("| " + " | ".join(str(v) for v in row.values()) + " |")
+    report(Path(args.out) / "throughput.csv", rows,
+           f"# Throughput: code cost {args.cost} s/point, {args.points} points, {time.strftime('%Y-%m-%d')}, "
+           f"{platform.node()} ({platform.processor() or platform.machine()})")
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).parent))
 from problems import F_THRESHOLD, TEN_PI  # noqa: E402
+from tables import RESULTS, report  # noqa: E402
 
 from bsmart.session import run_scan  # noqa: E402
 
@@ -59,12 +60,9 @@ def main() -> None:
                      "train+score_s": round(ml, 2), "share_of_wall": round(ml / wall, 3),
                      "share_if_1s_code": round(ml / (ml + n * 1.0 / args.workers), 3)})
         print(rows[-1], flush=True)
-    print(f"\nCommand: `python benchmarks/walltime.py {' '.join(sys.argv[1:])}`; code cost {args.cost} s/point, "
-          f"{args.workers} workers, Points {args.points}; {time.strftime('%Y-%m-%d')}; {platform.node()}.\n")
-    print("| " + " | ".join(rows[0]) + " |")
-    print("|" + "---|" * len(rows[0]))
-    for row in rows:
-        print("| " + " | ".join(str(v) for v in row.values()) + " |")
+    report(RESULTS / "walltime.csv", rows,
+           f"Command: `python benchmarks/walltime.py {' '.join(sys.argv[1:])}`; code cost {args.cost} s/point, "
+           f"{args.workers} workers, Points {args.points}; {time.strftime('%Y-%m-%d')}; {platform.node()}.")
 
 
 if __name__ == "__main__":

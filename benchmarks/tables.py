@@ -1,0 +1,30 @@
+"""Output shared by the benchmark scripts: a CSV file and a markdown table on stdout."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Sequence
+
+RESULTS = Path(__file__).parent / "results"
+
+
+def markdown(rows: Sequence[dict]) -> str:
+    header = list(rows[0])
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(row.get(h, "")) for h in header) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def write_csv(path: Path, rows: Sequence[dict], fields: Sequence[str] | None = None) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(fields or rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def report(path: Path, rows: Sequence[dict], headline: str) -> None:
+    """Write ``rows`` to the CSV ``path`` and print the headline and the markdown table."""
+    write_csv(path, rows)
+    print(f"\n{headline}\n\n{markdown(rows)}")
