@@ -51,6 +51,13 @@ def _load(run_dir: Path):
     return points, raw
 
 
+def _save(fig, out: Path) -> Path:
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+    _pyplot().close(fig)
+    return out
+
+
 def corner(points, names: Sequence[str], out: Path) -> Path:
     plt = _pyplot()
     n = len(names)
@@ -77,10 +84,7 @@ def corner(points, names: Sequence[str], out: Path) -> Path:
                 ax.set_ylabel(yname)
     axes[0, 0].legend(fontsize="small", loc="upper right")
     fig.suptitle(f"{len(good)} good of {len(points)} evaluated points")
-    fig.tight_layout()
-    fig.savefig(out, dpi=110)
-    plt.close(fig)
-    return out
+    return _save(fig, out)
 
 
 def efficiency(points, out: Path) -> Path:
@@ -95,10 +99,7 @@ def efficiency(points, out: Path) -> Path:
     right.plot(np.arange(1, len(ordered) + 1), ordered["good"].astype(int).cumsum())
     right.set_xlabel("evaluations")
     right.set_ylabel("good points found")
-    fig.tight_layout()
-    fig.savefig(out, dpi=110)
-    plt.close(fig)
-    return out
+    return _save(fig, out)
 
 
 def nll_histogram(points, threshold: float | None, out: Path) -> Path:
@@ -113,10 +114,7 @@ def nll_histogram(points, threshold: float | None, out: Path) -> Path:
         ax.legend()
     ax.set_xlabel("log10(NLL + 0.001) of valid points")
     ax.set_ylabel("points")
-    fig.tight_layout()
-    fig.savefig(out, dpi=110)
-    plt.close(fig)
-    return out
+    return _save(fig, out)
 
 
 def user_plot(points, name: str, spec: dict[str, Any], out_dir: Path) -> Path:
@@ -145,12 +143,8 @@ def user_plot(points, name: str, spec: dict[str, Any], out_dir: Path) -> Path:
         ax.set_xlim(*ranges[0])
     if len(ranges) >= 2 and ranges[1]:
         ax.set_ylim(*ranges[1])
-    fig.tight_layout()
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
-    out = out_dir / f"{safe}.png"
-    fig.savefig(out, dpi=110)
-    plt.close(fig)
-    return out
+    return _save(fig, out_dir / f"{safe}.png")
 
 
 def make_plots(run_dir: str | Path, names: Sequence[str] | None = None) -> list[Path]:
