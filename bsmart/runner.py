@@ -260,7 +260,6 @@ class RunManager:
         self.valid = 0
         self.good = 0
         self.seconds_in_codes = 0.0
-        self.wall_seconds_in_batches = 0.0
         self.failures: Counter[str] = Counter()
         self.on_batch: Callable[[list[EvaluatedPoint]], None] | None = None  # e.g. the progress line
 
@@ -298,10 +297,7 @@ class RunManager:
         self.replayed += len(replayed)
         self.record(replayed)
         if to_run:
-            tasks = [task for _, task in to_run]
-            start = time.perf_counter()
-            new_points = self.executor.evaluate(tasks)
-            self.wall_seconds_in_batches += time.perf_counter() - start
+            new_points = self.executor.evaluate([task for _, task in to_run])
             self.store.append(new_points)
             self.record(new_points)
             for (position, _), point in zip(to_run, new_points):

@@ -4,7 +4,6 @@ block and the key: no traceback, no run folder, no code run."""
 from __future__ import annotations
 
 import copy
-import json
 from pathlib import Path
 from typing import Any, Callable
 

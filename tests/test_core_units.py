@@ -10,7 +10,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bsmart.codes.base import Chain
 from bsmart.codes.toy_targets import toy_values
 from bsmart.config import load_config
 from bsmart.errors import CodeError, ConfigError, ExpressionError
