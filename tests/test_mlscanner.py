@@ -76,8 +76,10 @@ def test_method_beats_random_sampling(tmp_path: Path, method: str, random_rate: 
     assert (run_dir / "model" / "model.json").is_file()
 
 
-def test_same_seed_same_points(tmp_path: Path) -> None:
-    data = f3d_input("MLS_DNNC", "Det", networks={"Iterations": 2, "Epochs": 30})
+@pytest.mark.parametrize("method", ["MLS_DNNC", "MLS_RFR"])
+def test_same_seed_same_points(tmp_path: Path, method: str) -> None:
+    # two cores: the models then train and predict on two threads, which must not change any pick
+    data = f3d_input(method, "Det", networks={"Iterations": 2, "Epochs": 30}, setup={"Cores": 2})
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
     _, first = run(tmp_path / "a", data)
@@ -199,3 +201,22 @@ def test_torchfit_restores_a_copy_of_the_best_weights() -> None:
                                         torch.as_tensor(y[val], dtype=torch.float32).reshape(-1, 1)))
     assert info["best_epoch"] < info["epochs"]
     assert loss == pytest.approx(info["best_loss"], rel=1e-5)
+
+
+@pytest.mark.parametrize("kind", ["regressor", "classifier"])
+def test_parallel_forest_scores_are_bit_for_bit_repeatable(kind: str) -> None:
+    """A multi-threaded forest sums its trees in thread-completion order; the adapter must not,
+    or near-ties rank differently from call to call and a rerun or resume proposes other points."""
+    from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
+
+    from bsmart.scans.MLScanner.models import Adapter
+
+    rng = np.random.default_rng(0)
+    X = rng.random((300, 2))
+    nll = np.abs(np.sin(10 * X[:, 0])) + rng.random(300)
+    forest = RandomForestRegressor if kind == "regressor" else RandomForestClassifier
+    adapter = Adapter(forest(n_estimators=30, n_jobs=2, random_state=1), kind, threshold=0.8).fit(X, nll)
+    candidates = rng.random((4000, 2))
+    first = adapter.score(candidates)
+    assert all(np.array_equal(adapter.score(candidates), first) for _ in range(30))
+    assert adapter.learner.n_jobs == 2

@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import json
 import math
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -270,11 +271,29 @@ class Adapter:
         if len(X) == 0:
             return np.empty(0)
         if self.kind == "regressor":
-            return -np.asarray(self.learner.predict(X), dtype=float)
+            return -np.asarray(self._repeatable(self.learner.predict, X), dtype=float)
         if self._single_class is not None:
             return np.full(len(X), self._single_class)
-        proba = self.learner.predict_proba(X)
+        proba = self._repeatable(self.learner.predict_proba, X)
         return np.asarray(proba[:, list(self.learner.classes_).index(1.0)], dtype=float)
+
+    def _repeatable(self, predict: Callable[[np.ndarray], np.ndarray], X: np.ndarray) -> np.ndarray:
+        """``predict(X)``, bit for bit the same at every call.
+
+        A sklearn forest with n_jobs > 1 adds up its trees' predictions in whichever order its
+        threads finish, so the last bits vary between calls and near-ties in the ranking break
+        differently: a rerun with the same seed, or a resumed run, would propose other points.
+        Each chunk is predicted on one thread (a fixed order of summation); chunks run in parallel.
+        """
+        jobs = getattr(self.learner, "n_jobs", None)
+        if not isinstance(jobs, int) or jobs <= 1 or len(X) < 2:
+            return predict(X)
+        self.learner.set_params(n_jobs=1)
+        try:
+            with ThreadPoolExecutor(jobs) as pool:
+                return np.concatenate(list(pool.map(predict, np.array_split(X, jobs))))
+        finally:
+            self.learner.set_params(n_jobs=jobs)
 
     def likely(self, scores: np.ndarray) -> np.ndarray:
         """Which scores mean "predicted good" (probability >= 1/2, or predicted NLL < threshold)."""
