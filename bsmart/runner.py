@@ -8,6 +8,7 @@ a process pool otherwise; a distributed engine plugs in the same way.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import os
@@ -15,13 +16,14 @@ import re
 import shutil
 import signal
 import tempfile
+import threading
 import time
 from collections import Counter
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Mapping, Protocol, Sequence
+from typing import Callable, Iterator, Mapping, Protocol, Sequence
 
 import multiprocessing
 import numpy as np
@@ -237,6 +239,29 @@ def make_temp_root(configured: Path | None, run_name: str) -> Path:
     return Path(tempfile.mkdtemp(prefix=f"bsmart_{safe}_", dir=base))
 
 
+@contextlib.contextmanager
+def deferred_interrupts() -> Iterator[None]:
+    """Hold SIGINT/SIGTERM until the block ends, so that what is written to disk and what is
+    counted (and reported in summary.json) cannot disagree. Only the main thread gets signals."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[tuple[int, object]] = []
+    previous = {sig: signal.signal(sig, lambda signum, frame: received.append((signum, frame)))
+                for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        for signum, frame in received[:1]:
+            handler = previous[signum]
+            if callable(handler):
+                handler(signum, frame)
+            elif handler == signal.SIG_DFL:
+                signal.raise_signal(signum)
+
+
 class RunManager:
     """Assigns IDs, runs batches through the executor, stores every point, keeps counts.
 
@@ -298,8 +323,9 @@ class RunManager:
         self.record(replayed)
         if to_run:
             new_points = self.executor.evaluate([task for _, task in to_run])
-            self.store.append(new_points)
-            self.record(new_points)
+            with deferred_interrupts():
+                self.store.append(new_points)
+                self.record(new_points)
             for (position, _), point in zip(to_run, new_points):
                 points[position] = point
         if self.on_batch is not None:

@@ -133,3 +133,22 @@ def test_mlscanner_run_killed_then_resumed_matches_uninterrupted(tmp_path):
     pd.testing.assert_frame_equal(points(tmp_path / "b" / "run"), points(tmp_path / "a" / "run"))
     summary = json.loads((tmp_path / "b" / "run" / "summary.json").read_text())
     assert summary["stopped_by"] == "points" and summary["evaluations_this_session"] < summary["evaluations"]
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_during_a_write_waits_for_the_write_to_end(sig):
+    """Points written to disk and points counted in summary.json change together."""
+    from bsmart.runner import deferred_interrupts
+
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)  # as the CLI installs it
+    finished = []
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            with deferred_interrupts():
+                os.kill(os.getpid(), sig)
+                time.sleep(0.05)
+                finished.append(True)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert finished == [True]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
