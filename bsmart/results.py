@@ -182,6 +182,7 @@ class PointTable:
     nll: np.ndarray | None
     rows_read: int = 0
     skipped: dict[str, int] = field(default_factory=dict)
+    values: dict[str, np.ndarray] = field(default_factory=dict)  # columns of the configured observables
 
     def report(self) -> str:
         skipped = ", ".join(f"{n} {why}" for why, n in self.skipped.items() if n)
@@ -219,12 +220,12 @@ def read_points_csv(path: Path, space: Space, *, need_nll: bool = False, where: 
         else:
             physical[:, i] = var.lower
     nll = None
+    values = {n: pd.to_numeric(frame[n].str.strip(), errors="coerce").to_numpy(float)
+              for n in (observables or {}) if n in frame.columns}
     if "NLL" in frame.columns:
         nll = pd.to_numeric(frame["NLL"].str.strip(), errors="coerce").to_numpy(float)
     elif observables and all(name in frame.columns for name, o in observables.items() if o.used):
         from bsmart.likelihood import losses, total_nll
-        values = {n: pd.to_numeric(frame[n].str.strip(), errors="coerce").to_numpy(float)
-                  for n, o in observables.items() if o.used}
         nll = np.array([total_nll(losses(observables, {n: v[r] for n, v in values.items()}))
                         for r in range(rows_read)])
     if need_nll and nll is None:
@@ -244,4 +245,5 @@ def read_points_csv(path: Path, space: Space, *, need_nll: bool = False, where: 
     unique = np.zeros(rows_read, bool)
     unique[np.flatnonzero(keep)[np.sort(first)]] = True
     skipped["duplicates"] = int((keep & ~unique).sum())
-    return PointTable(physical[unique], None if nll is None else nll[unique], rows_read, skipped)
+    return PointTable(physical[unique], None if nll is None else nll[unique], rows_read, skipped,
+                      {n: v[unique] for n, v in values.items()})

@@ -16,7 +16,7 @@ import pytest
 
 from bsmart.cli import main as cli_main
 from bsmart.errors import ScanError
-from bsmart.scans.MLScanner.loop import select, smote_candidates
+from bsmart.scans.MLScanner.loop import smote_candidates, spread
 from bsmart.session import run_scan
 
 METHODS = ["MLS_DNNC", "MLS_DNNR", "MLS_GBR", "MLS_RFC", "MLS_RFR", "MLS_SVR_RBF", "MLS_SVR_Poly"]
@@ -126,23 +126,26 @@ def test_smote_edge_cases() -> None:
     lo, hi = two.min(0), two.max(0)
     assert np.all((out >= lo - 1e-12) & (out <= hi + 1e-12))  # on the segment between the two
     assert smote_candidates(rng.random((4, 3)), np.empty((0, 3)), 10, 5, 0).shape == (10, 3)  # no bad point
-    jittered = smote_candidates(two, bad, 50, 5, 0, jitter=0.05)
-    assert jittered.shape == (50, 3) and np.all((jittered >= 0) & (jittered <= 1))
 
 
-def test_select_draws_by_probability_away_from_known_good_points() -> None:
+def test_spread_picks_believed_good_points_away_from_known_ones() -> None:
     rng = np.random.default_rng(2)
     pool = rng.random((4000, 2))
     probability = (np.linalg.norm(pool - 0.5, axis=1) < 0.3).astype(float)  # a disc believed good
     known = pool[(probability > 0) & (pool[:, 0] < 0.5)][:200]  # its left half is already sampled
-    plain = select(probability, 100, pool, np.empty((0, 2)), 0.0, np.random.default_rng(0))
-    spread = select(probability, 100, pool, known, 0.05, np.random.default_rng(0))
-    assert len(set(plain)) == len(set(spread)) == 100
-    assert probability[plain].all() and probability[spread].all()  # never a candidate believed bad
+    plain = spread(probability, 100, pool, np.empty((0, 2)), 0.0)
+    spread_out = spread(probability, 100, pool, known, 0.05)
+    assert len(set(plain)) == len(set(spread_out)) == 100
+    assert probability[plain].all() and probability[spread_out].all()  # never a candidate believed bad
     right = lambda idx: np.mean(pool[idx, 0] > 0.5)  # noqa: E731
-    assert right(spread) > right(plain) + 0.2  # moved to the unsampled half
-    # fewer plausible candidates than asked for: all of them, then others, never more than the pool
-    assert len(select(probability[:5], 20, pool[:5], pool[5:], 0.1, rng)) == 5
+    assert right(spread_out) > 0.9 > right(plain)  # moved to the unsampled half
+    # the picks keep their distance from each other as well: more evenly spaced than at random
+    def mean_gap(idx: np.ndarray) -> float:
+        d = np.linalg.norm(pool[idx][:, None] - pool[idx][None], axis=-1) + 9 * np.eye(len(idx))
+        return float(d.min(axis=1).mean())
+    assert mean_gap(spread(probability, 100, pool, np.empty((0, 2)), 0.05)) > 1.3 * mean_gap(plain)
+    assert np.array_equal(spread(probability, 100, pool, known, 0.05), spread_out)  # deterministic
+    assert len(spread(probability[:5], 20, pool[:5], pool[5:], 0.1)) == 5  # never more than the pool
 
 
 def test_no_good_point_ever_is_not_a_crash(tmp_path: Path) -> None:
@@ -220,3 +223,64 @@ def test_parallel_forest_scores_are_bit_for_bit_repeatable(kind: str) -> None:
     first = adapter.score(candidates)
     assert all(np.array_equal(adapter.score(candidates), first) for _ in range(30))
     assert adapter.learner.n_jobs == 2
+
+
+def test_observables_target_learns_values_and_where_codes_fail() -> None:
+    """Target "Observables": the NLL of a candidate is the likelihood of the predicted value; a
+    positive observable spanning decades is learnt in log; where the codes failed, the capped loss."""
+    from sklearn.svm import SVR
+
+    from bsmart.likelihood import MAX_LOSS, Observable
+    from bsmart.scans.MLScanner.models import Adapter
+
+    rng = np.random.default_rng(0)
+    X = rng.random((400, 2))
+    value = np.exp(5 * X[:, 0])  # 1 .. 150: F = 100 at x0 = ln(100) / 5 = 0.921
+    failed = X[:, 1] > 0.8
+    value[failed] = np.nan
+    observables = {"F": Observable("F", "GAUSS", mean=100.0, sigma=5.0)}
+    nll = np.array([observables["F"].loss(v) for v in value])
+    adapter = Adapter(SVR(C=100, gamma=10, epsilon=0.01), "regressor", 0.5, observables)
+    adapter.fit(X, nll, value[:, None])
+    assert adapter.per_observable["F"][1].log
+    predicted = adapter.predicted_nll(np.array([[0.921, 0.3], [0.921, 0.95], [0.3, 0.3]]))
+    assert predicted[0] < 0.5  # on the level set F = 100: good
+    assert predicted[1] >= MAX_LOSS  # where the codes fail
+    assert predicted[2] > 10  # F ~ 4.5: far from 100
+    assert adapter.likely(adapter.score(np.array([[0.921, 0.3]])))[0]
+
+
+def test_dnnr_observables_model_is_saved_and_predicts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = f3d_input("MLS_DNNR", "Obs", networks={"Iterations": 1, "Epochs": 30, "Target": "Observables"})
+    _, run_dir = run(tmp_path, data)
+    meta = json.loads((run_dir / "model" / "model.json").read_text())
+    assert meta["target"] == "Observables"
+    assert cli_main(["predict", str(run_dir), str(run_dir / "all_points.csv")]) == 0
+    scores = np.array([float(line.rsplit(",", 1)[1]) for line in capsys.readouterr().out.strip().splitlines()[1:]])
+    good = np.array([r["good"] == "True" for r in rows(run_dir / "all_points.csv")])
+    assert len(scores) == 200 and scores[good].mean() > scores[~good].mean()
+
+
+def test_observables_target_needs_a_used_observable(tmp_path: Path) -> None:
+    data = f3d_input("MLS_SVR_RBF", "NoObs")
+    data["Codes"]["toy_targets"]["Observables"]["F3d"]["SCALING"] = "OFF"
+    path = tmp_path / "in.json"
+    path.write_text(json.dumps(data))
+    assert cli_main(["run", str(path), "--output", str(tmp_path), "--quiet"]) == 2
+
+
+def test_spread_picks_cover_more_of_the_region_than_the_best_scored(tmp_path: Path) -> None:
+    """MLS_SVR_RBF's defaults (observables regressors, Exploration 1) against the same model
+    taking only its best-scored candidates (Exploration 0): with as many evaluations, its good
+    points fall in many more cells of the region."""
+    def cells(run_dir: Path) -> int:
+        good = np.array([[float(r[f"x{i}"]) for i in (1, 2, 3)] for r in rows(run_dir / "all_points.csv")
+                         if r["good"] == "True"])
+        return len({tuple(c) for c in np.floor((good - BOX[0]) / (BOX[1] - BOX[0]) * 12).astype(int)})
+
+    networks = {"Iterations": 4}
+    spread_summary, spread_dir = run(tmp_path, f3d_input("MLS_SVR_RBF", "Spread", networks=networks))
+    best_summary, best_dir = run(tmp_path, f3d_input("MLS_SVR_RBF", "Best", networks={**networks, "Exploration": 0}))
+    assert spread_summary["evaluations"] == best_summary["evaluations"] == 500
+    assert spread_summary["good"] > 100  # still efficient: random sampling finds about 17
+    assert cells(spread_dir) > 1.5 * cells(best_dir), (cells(spread_dir), cells(best_dir))

@@ -7,7 +7,7 @@ from bsmart.scans.MLScanner.loop import DNN_SETTINGS, MLScan, method_meta
 
 __meta__ = method_meta("MLS_DNNR",
                        "MLscanner: torch MLP regressor of log(1+NLL)",
-                       DNN_SETTINGS)
+                       DNN_SETTINGS, regressor=True)
 
 
 class NewScan(MLScan):

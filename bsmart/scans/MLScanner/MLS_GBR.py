@@ -12,7 +12,7 @@ __meta__ = method_meta("MLS_GBR", "MLscanner: gradient-boosting regressor of log
     **forest_settings(100, 5),
     "LearningRate": Setting(0.1, float, "boosting learning rate (shrinkage)", block="Networks", minimum=0.0),
     "Subsample": Setting(1.0, float, "fraction of points per tree", block="Networks", minimum=0.0, maximum=1.0),
-})
+}, regressor=True)
 
 
 class NewScan(MLScan):

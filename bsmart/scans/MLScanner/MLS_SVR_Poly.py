@@ -8,7 +8,7 @@ from bsmart.settings import Setting
 __meta__ = method_meta("MLS_SVR_Poly", "MLscanner: support-vector regressor (polynomial kernel) of log(1+NLL)", {
     **svr_settings(1.0),
     "Degree": Setting(3, int, "polynomial degree", block="Networks", minimum=1),
-})
+}, regressor=True)
 
 
 class NewScan(MLScan):

@@ -4,14 +4,14 @@
    re-evaluated).
 2. Train the method's model on every point known so far (valid and invalid).
 3. Propose a batch of ``Points_Per_Iteration``: a share ``Random_Fraction`` of fresh uniform
-   points; the rest is chosen by the model from ``Candidate_Points`` uniform candidates plus as
-   many SMOTE candidates interpolated between known good points (while few good points are
-   known, half of the model's share comes from the SMOTE candidates alone). Of the model's
-   share, ``1 - Exploration`` are its best-ranked candidates (efficiency: they pile up where
-   good points are known), and ``Exploration`` are drawn among the uniform candidates in
-   proportion to its probability of good, divided by how crowded with known good points their
-   neighbourhood is (coverage: parts of the region the model believes good but has not
-   sampled). A point already evaluated (or in InitCSV) is never proposed again.
+   points; the rest is chosen by the model from ``Candidate_Points`` uniform candidates, as many
+   SMOTE candidates interpolated between known good points and, with ``Local_Candidates``, as
+   many known good points moved by a Gaussian of the crowding radius. Of the model's share,
+   ``1 - Exploration`` are its best-scored candidates (efficiency; while fewer good points are
+   known than the model picks, the best-scored SMOTE ones, as in MLscanner), and ``Exploration``
+   are spread over the region it believes good: picked one at a time by probability of good
+   divided by how crowded with known good and already picked points their neighbourhood is
+   (coverage). A point already evaluated (or in InitCSV) is never proposed again.
 4. Evaluate through the run manager, record the iteration, repeat.
 
 Stops when ``Setup.Points`` good points were evaluated by this run (bootstrap included, InitCSV
@@ -23,6 +23,7 @@ A method is a subclass that sets ``kind`` and ``learner``; nothing here depends 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from typing import Any, Callable, ClassVar
@@ -58,13 +59,18 @@ LOOP_SETTINGS: dict[str, Setting] = {
     "Points_Per_Iteration": Setting(300, int, "points evaluated per iteration", block="Networks", minimum=1),
     "Random_Fraction": Setting(0.2, float, "share of each batch drawn uniformly at random (exploration)",
                                block="Networks", minimum=0.0, maximum=1.0),
+    "Local_Candidates": Setting(False, bool, "also score as many candidates made by moving known good points by a "
+                                             "Gaussian of the crowding radius (lets a model that resolves the "
+                                             "region's edges, e.g. observables regressors, grow along it; a "
+                                             "model that cannot would pick them off the region)",
+                                block="Networks"),
     "Kinitial": Setting(5, int, "SMOTE neighbours (shrunk when fewer good points are known)", block="Networks",
                         minimum=1),
-    "Exploration": Setting(0.5, float, "share of the model's picks drawn in proportion to its probability of "
-                                       "good, away from known good points (coverage); the rest are its "
-                                       "best-ranked candidates (efficiency); see docs/mlscanner.md",
+    "Exploration": Setting(0.5, float, "share of the model's picks spread over the region it believes good, "
+                                       "away from known good points (coverage); the rest are its best-ranked "
+                                       "candidates (efficiency); see docs/mlscanner.md",
                            block="Networks", minimum=0.0, maximum=1.0),
-    "Diversity": Setting(1.0, float, "neighbourhood radius for crowding, in units of the spacing of Points "
+    "Diversity": Setting(0.7, float, "neighbourhood radius for crowding, in units of the spacing of Points "
                                      "points spread over the good volume (0: no crowding term)",
                          block="Networks", minimum=0.0),
     "Threshold_Value": Setting(1.0, float, "a point is good when its NLL is below this (Setup.Threshold wins)",
@@ -78,6 +84,13 @@ DNN_SETTINGS: dict[str, Setting] = {
     "Epochs": Setting(250, int, "maximum epochs per (re)training; early stopping usually ends sooner",
                       block="Networks", minimum=1),
     "LearningRate": Setting(1e-2, float, "AdamW learning rate", block="Networks", minimum=0.0),
+}
+
+
+REGRESSOR_SETTINGS: dict[str, Setting] = {
+    "Target": Setting("NLL", str, "what the regressor learns: the NLL (BSMArt), or each used observable's value "
+                                  "(one model per observable; the NLL is computed from the predictions)",
+                      block="Networks", choices=("NLL", "Observables")),
 }
 
 
@@ -95,23 +108,26 @@ def svr_settings(gamma: float) -> dict[str, Setting]:
         "C": Setting(100.0, float, "SVR regularisation", block="Networks", minimum=0.0),
         "Gamma": Setting(gamma, float, "kernel coefficient on unit-cube inputs (BSMArt's 0.1 was meant for "
                                       "raw inputs)", block="Networks", minimum=0.0),
-        "Epsilon": Setting(0.1, float, "SVR epsilon, in units of the standardised log(1+NLL) target",
+        "Epsilon": Setting(0.1, float, "SVR epsilon, in units of the standardised target",
                            block="Networks", minimum=0.0),
     }
 
 
-def method_meta(name: str, description: str, extra: dict[str, Setting]) -> dict[str, Any]:
-    return {"name": name, "description": description, "settings": {**LOOP_SETTINGS, **extra},
-            "citation": CITATION}
+def method_meta(name: str, description: str, extra: dict[str, Setting], *, regressor: bool = False,
+                defaults: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A method's metadata: the loop's settings, the regressors' and its own ``extra`` ones,
+    with the default values in ``defaults`` replaced (a method's own best choices)."""
+    settings = {**LOOP_SETTINGS, **(REGRESSOR_SETTINGS if regressor else {}), **extra}
+    for key, value in (defaults or {}).items():
+        settings[key] = dataclasses.replace(settings[key], default=value)
+    return {"name": name, "description": description, "settings": settings, "citation": CITATION}
 
 
 # -- SMOTE -----------------------------------------------------------------------------------
 
-def smote_candidates(good: np.ndarray, other: np.ndarray, n: int, k: int, seed: int,
-                     jitter: float = 0.0) -> np.ndarray:
+def smote_candidates(good: np.ndarray, other: np.ndarray, n: int, k: int, seed: int) -> np.ndarray:
     """``n`` synthetic points interpolated between good points and their good neighbours
-    (imbalanced-learn's SMOTE), moved by a Gaussian ``jitter`` so they can also extend the
-    known good region instead of only filling it in. k shrinks to the number of good points - 1;
+    (imbalanced-learn's SMOTE). k shrinks to the number of good points - 1;
     fewer than two good points give nothing (there is no pair to interpolate)."""
     n_good = len(good)
     if n <= 0 or n_good < 2:
@@ -125,9 +141,20 @@ def smote_candidates(good: np.ndarray, other: np.ndarray, n: int, k: int, seed: 
     y = np.r_[np.ones(n_good, int), np.zeros(len(other), int)]
     sampler = SMOTE(sampling_strategy={1: n_good + n}, k_neighbors=k, random_state=seed)
     synthetic = sampler.fit_resample(X, y)[0][len(X):]  # imblearn appends the synthetic points
-    if jitter > 0:
-        synthetic = synthetic + np.random.default_rng(seed).normal(0.0, jitter, synthetic.shape)
     return np.clip(synthetic, 0.0, 1.0)
+
+
+def local_candidates(good: np.ndarray, n: int, scale: float, rng: np.random.Generator) -> np.ndarray:
+    """Up to ``n`` known good points moved by a Gaussian of width ``scale`` (those that leave
+    the unit cube are dropped: clipped ones would pile up on its faces).
+
+    SMOTE only fills in between known good points; these also reach past the edge of the
+    known part of the region, so that the batch can grow along it (in many dimensions uniform
+    candidates almost never land on a thin region)."""
+    if n <= 0 or len(good) == 0 or scale <= 0:
+        return np.empty((0, good.shape[1] if good.ndim == 2 else 0))
+    moved = good[rng.integers(len(good), size=n)] + rng.normal(0.0, scale, (n, good.shape[1]))
+    return moved[np.all((moved >= 0.0) & (moved <= 1.0), axis=1)]
 
 
 # -- selection -------------------------------------------------------------------------------
@@ -141,37 +168,50 @@ def crowding(points: np.ndarray, anchors: np.ndarray, radius: float) -> np.ndarr
     return counts
 
 
-# exploration draws with probability^2: enough to keep clearly bad candidates out of the batch
+# spread weighs candidates by probability^2: enough to keep clearly bad candidates out of the batch
 SHARPNESS = 2.0
 
 
-def select(weights: np.ndarray, n: int, pool: np.ndarray, anchors: np.ndarray, radius: float,
-           rng: np.random.Generator, sharpness: float = SHARPNESS) -> np.ndarray:
-    """Indices of ``n`` pool points drawn without replacement, with probability proportional to
-    weight^sharpness / (1 + known good points within ``radius``).
+def spread(weights: np.ndarray, n: int, pool: np.ndarray, anchors: np.ndarray, radius: float,
+           sharpness: float = SHARPNESS) -> np.ndarray:
+    """Indices of ``n`` pool points picked one at a time, each the one with the largest
+    weight^sharpness / (1 + points within ``radius``), counting the known good points
+    (``anchors``) and the points picked before it.
 
-    Ranking by score piles every batch onto the part of the good region the model is surest of.
-    Drawing in proportion to the model's probability of good spreads the batch over all it
-    believes could be good, and the crowding term moves picks away from where good points are
-    already known, towards parts of the region that are believed good but not yet sampled.
+    Ranking by weight alone piles the batch onto the part of the good region the model is
+    surest of, which is where good points are already known. Discounting each candidate by how
+    crowded its neighbourhood is moves the picks to the parts of the region that the model
+    believes good but that hold few points, so the found points spread over the whole region.
+    Deterministic: ties go to the lower index.
     """
     n = min(n, len(pool))
     if n <= 0:
         return np.empty(0, int)
     w = np.clip(np.nan_to_num(weights, nan=0.0), 0.0, None) ** sharpness
-    if radius > 0 and len(anchors):
-        w = w / (1.0 + crowding(pool, anchors, radius))
-    positive = np.flatnonzero(w > 0)
-    if len(positive) <= n:  # too few plausible candidates: all of them, then the rest at random
-        rest = rng.permutation(np.flatnonzero(w <= 0))[:n - len(positive)]
-        return np.r_[positive, rest].astype(int)
-    return rng.choice(positive, size=n, replace=False, p=w[positive] / w[positive].sum())
+    crowd = crowding(pool, anchors, radius) if radius > 0 and len(anchors) else np.zeros(len(pool))
+    available = np.ones(len(pool), bool)
+    picked = np.empty(n, int)
+    for k in range(n):
+        i = int(np.argmax(np.where(available, w / (1.0 + crowd), -1.0)))
+        picked[k] = i
+        available[i] = False
+        if radius > 0:
+            crowd += ((pool - pool[i]) ** 2).sum(axis=1) < radius ** 2
+    return picked
 
 
 def exclusion_radius(good_fraction: float, n_points: int, dim: int, diversity: float) -> float:
     """Spacing that ``n_points`` would have if spread evenly over the good volume (a fraction
     of the unit cube), times ``diversity``."""
     return diversity * (max(good_fraction, 1e-9) / max(n_points, 1)) ** (1.0 / dim)
+
+
+def _number(value: Any) -> float:
+    """An observable's value as a float (NaN when missing or not a number)."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return math.nan
 
 
 # -- the scan --------------------------------------------------------------------------------
@@ -188,12 +228,21 @@ class MLScan(Scan):
         seeds = self.rng.integers(0, 2 ** 31 - 1, size=2)
         self.model_seed, self.smote_seed = int(seeds[0]), int(seeds[1])
         factory: LearnerFactory = type(self).learner
-        self.model = Adapter(factory(s, self.model_seed, s.device, self.config.cores), self.kind, threshold)
+        # the used observables, in the order of the columns of self.values
+        self.observables = {n: o for n, o in self.config.observables.items() if o.used}
+        learned = None
+        if self.kind == "regressor" and s.get("Target", "NLL") == "Observables":
+            if not self.observables:
+                raise ConfigError("Target \"Observables\" needs at least one observable with a SCALING other "
+                                  "than OFF", where="Networks.Target")
+            learned = self.observables
+        self.model = Adapter(factory(s, self.model_seed, s.device, self.config.cores), self.kind, threshold, learned)
         dim = self.space.dim
         if dim == 0:
             raise ConfigError("an MLScanner scan needs at least one free variable", where="Variables")
         self.X = np.empty((0, dim))
         self.nll = np.empty(0)
+        self.values = np.empty((0, len(self.observables)))
         self.is_good = np.empty(0, bool)
         self.seen: set[bytes] = set()
         self.good_found = 0  # good points evaluated by this run
@@ -206,9 +255,10 @@ class MLScan(Scan):
     def _key(self, unit_row: np.ndarray) -> bytes:
         return np.round(unit_row, 12).tobytes()  # equal up to float noise from the unit <-> physical map
 
-    def _remember(self, unit: np.ndarray, nll: np.ndarray, good: np.ndarray) -> None:
+    def _remember(self, unit: np.ndarray, nll: np.ndarray, good: np.ndarray, values: np.ndarray) -> None:
         self.X = np.vstack([self.X, unit])
         self.nll = np.r_[self.nll, nll]
+        self.values = np.vstack([self.values, values.reshape(len(unit), len(self.observables))])
         self.is_good = np.r_[self.is_good, good]
         self.seen.update(self._key(u) for u in unit)
 
@@ -218,7 +268,9 @@ class MLScan(Scan):
                                 observables=self.config.observables)
         self.log.info("InitCSV: %s: %s", path, table.report())
         nll = np.asarray(table.nll, dtype=float)
-        self._remember(self.space.to_unit(table.physical), nll, nll < self.model.threshold)
+        nan = np.full(len(nll), np.nan)
+        values = np.column_stack([table.values.get(n, nan) for n in self.observables] or [np.empty((len(nll), 0))])
+        self._remember(self.space.to_unit(table.physical), nll, nll < self.model.threshold, values)
         self.result["initcsv_points"] = len(nll)
         self.result["initcsv_good"] = int(self.is_good.sum())
 
@@ -238,7 +290,9 @@ class MLScan(Scan):
         self.seconds["codes"] += time.perf_counter() - start
         nll = np.array([p.nll if p.valid else np.nan for p in points], dtype=float)
         good = np.array([p.good for p in points], dtype=bool)
-        self._remember(unit, nll, good)
+        values = np.array([[_number(p.observables.get(n)) if p.valid else np.nan for n in self.observables]
+                           for p in points], dtype=float)
+        self._remember(unit, nll, good, values)
         self.good_found += int(good.sum())
         return points
 
@@ -279,7 +333,7 @@ class MLScan(Scan):
 
     def _fit(self) -> float:
         start = time.perf_counter()
-        self.model.fit(self.X, self.nll)
+        self.model.fit(self.X, self.nll, self.values)
         if self.settings.verbose and getattr(self.model.learner, "last_fit", None):
             self.log.info("training: %s", self.model.learner.last_fit)
         return time.perf_counter() - start
@@ -297,32 +351,27 @@ class MLScan(Scan):
         uniform = self._unseen(self.space.sample_unit(self.rng, s.candidate_points))
         smote = self._unseen(smote_candidates(good, self.X[~self.is_good], s.candidate_points, s.kinitial,
                                               self.smote_seed + iteration))
-        scores_u, scores_s = self.model.score(uniform), self.model.score(smote)
-        weights_u, weights_s = self.model.probability(scores_u), self.model.probability(scores_s)
-        picks: list[np.ndarray] = []
-        n_smote = 0
-        if 0 < len(good) < n_model and len(smote):
-            # few good points known: the model is unsure, interpolating between goods is the
-            # better bet for half of its share (SMOTE, as in MLscanner)
-            idx = np.argsort(-scores_s, kind="stable")[:n_model // 2]
-            picks.append(smote[idx])
-            n_smote = len(idx)
-            scores_s, weights_s = np.delete(scores_s, idx), np.delete(weights_s, idx)
-            smote = np.delete(smote, idx, axis=0)
-        n_explore = int(round((n_model - n_smote) * s.exploration))
-        # exploitation: the best-scored of all candidates
-        pool = np.vstack([uniform, smote])
-        best = np.argsort(-np.r_[scores_u, scores_s], kind="stable")[:n_model - n_smote - n_explore]
-        picks.append(pool[best])
-        # exploration: uniform candidates only (SMOTE ones sit where good points are known)
-        left = np.setdiff1d(np.arange(len(uniform)), best[best < len(uniform)])
-        idx = select(weights_u[left], n_explore, uniform[left], np.vstack([good, *picks]), radius, self.rng)
-        picks.append(uniform[left][idx])
-        n_from_model = len(best) + len(idx)
-        chosen = self._unseen(np.vstack(picks))
-        random = self._unseen(self.space.sample_unit(self.rng, n - len(chosen)))
-        batch = self._unseen(np.vstack([chosen, random]))
-        return batch, {"model": n_from_model, "smote": n_smote, "random": len(batch) - n_from_model - n_smote}
+        local = self._unseen(local_candidates(good, s.candidate_points if s.local_candidates else 0, radius,
+                                              self.rng))
+        pool = np.vstack([uniform, smote, local])
+        from_smote = np.r_[np.zeros(len(uniform), bool), np.ones(len(smote), bool), np.zeros(len(local), bool)]
+        scores = self.model.score(pool)
+        # efficiency: the best-scored candidates (while few good points are known the model is
+        # unsure, and interpolating between them is the better bet: the best-scored SMOTE ones,
+        # as in MLscanner); coverage: the rest spread over the region the model believes good
+        n_best = int(round(n_model * (1 - s.exploration)))
+        if 0 < len(good) < n_model:
+            best = np.flatnonzero(from_smote)[np.argsort(-scores[from_smote], kind="stable")[:n_best]]
+        else:
+            best = np.argsort(-scores, kind="stable")[:n_best]
+        rest = np.setdiff1d(np.arange(len(pool)), best)
+        spread_picks = rest[spread(self.model.probability(scores[rest]), n_model - len(best), pool[rest],
+                                   np.vstack([good, pool[best]]), radius)]
+        picks = np.r_[best, spread_picks].astype(int)
+        random = self._unseen(self.space.sample_unit(self.rng, n - len(picks)))
+        batch = self._unseen(np.vstack([pool[picks], random]))
+        n_smote = int(from_smote[picks].sum())
+        return batch, {"model": len(picks) - n_smote, "smote": n_smote, "random": len(batch) - len(picks)}
 
     # -- run ---------------------------------------------------------------------------------
     def run(self) -> None:

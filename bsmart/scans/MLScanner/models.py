@@ -4,7 +4,10 @@ An adapter has ``fit(X_unit, nll)`` and ``score(X_unit) -> array`` where a highe
 "more likely good" (the probability of good for classifiers, minus the predicted transformed
 NLL for regressors), so the loop never branches on the method. Inputs are points of the unit
 cube of the free variables. Regressors learn ``log1p(NLL)`` standardised, so that capped
-failures (NLL ~ 710 per observable) do not dominate the squared error.
+failures (NLL ~ 710 per observable) do not dominate the squared error; or, with
+``Target: "Observables"``, one model per observable learns its value (smooth where the NLL has
+a narrow valley) and the NLL of a candidate is computed from the predicted values with the
+configured likelihoods.
 
 torch is imported lazily (inside the functions that need it) so that ``bsmart list`` stays fast.
 """
@@ -17,12 +20,12 @@ import math
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 import numpy as np
 
 from bsmart.errors import ConfigError
-from bsmart.likelihood import MAX_LOSS
+from bsmart.likelihood import MAX_LOSS, Observable
 from bsmart.space import Space, Variable
 
 MODEL_JSON = "model.json"
@@ -53,6 +56,30 @@ class TargetScaler:
 
     def inverse(self, z: np.ndarray) -> np.ndarray:
         return np.expm1(np.asarray(z) * self.std + self.mean)
+
+
+@dataclass
+class ValueScaler:
+    """One observable's regression target: its value, or its log when every value seen is
+    positive and they span more than a factor 10 (masses, cross sections), standardised."""
+
+    log: bool = False
+    mean: float = 0.0
+    std: float = 1.0
+
+    @classmethod
+    def fitted(cls, values: np.ndarray) -> "ValueScaler":
+        log = bool(len(values) and values.min() > 0 and values.max() > 10 * values.min())
+        t = np.log(values) if log else values
+        std = float(t.std()) if len(t) > 1 and t.std() > 1e-12 else 1.0
+        return cls(log, float(t.mean()) if len(t) else 0.0, std)
+
+    def transform(self, values: np.ndarray) -> np.ndarray:
+        return ((np.log(values) if self.log else values) - self.mean) / self.std
+
+    def inverse(self, z: np.ndarray) -> np.ndarray:
+        t = np.asarray(z) * self.std + self.mean
+        return np.exp(np.clip(t, -700, 700)) if self.log else t
 
 
 # -- torch MLP -----------------------------------------------------------------------------
@@ -211,6 +238,21 @@ class TorchMLP:
 
     classes_ = np.array([0.0, 1.0])
 
+    def __getstate__(self) -> dict[str, Any]:
+        # the network's class is built at run time (torch is imported lazily), so pickle its weights
+        state = dict(self.__dict__)
+        if self.net is not None:
+            state["net"] = {k: v.cpu() for k, v in self.net.state_dict().items()}
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        weights = state.get("net")
+        self.__dict__.update(state, net=None)
+        if weights is not None:
+            self.net = build_mlp(self.dim, self.neurons)
+            self.net.load_state_dict(weights)
+            self.net.to(self.device).eval()
+
     def save(self, path: Path) -> None:
         import torch
 
@@ -237,21 +279,32 @@ class Adapter:
 
     ``kind="classifier"``: the learner is fitted on good = NLL < threshold and scores with its
     probability of good. ``kind="regressor"``: fitted on the transformed NLL, scores with minus
-    the prediction (higher = lower predicted NLL).
+    the prediction (higher = lower predicted NLL). A regressor given ``observables`` (the used
+    observables, in the order of the ``values`` columns passed to ``fit``) instead fits a copy
+    of the learner per observable on its values, and a nearest-neighbour classifier of which
+    points the codes could evaluate; the predicted NLL is then the configured likelihood of the
+    predicted values (the capped maximum where the point is predicted to fail).
     """
 
-    def __init__(self, learner: Any, kind: str, threshold: float):
+    def __init__(self, learner: Any, kind: str, threshold: float,
+                 observables: Mapping[str, Observable] | None = None):
         if kind not in ("classifier", "regressor"):
             raise ValueError(f"kind must be classifier or regressor, not {kind!r}")
+        if observables is not None and kind != "regressor":
+            raise ValueError("only a regressor can learn the observables")
         self.learner, self.kind, self.threshold = learner, kind, float(threshold)
+        self.observables = dict(observables) if observables is not None else None
         self.scaler = TargetScaler()
         self.fitted = False
         self._single_class: float | None = None  # a classifier that saw only one label
+        # Target "Observables": one learner and target scaler per observable, and validity
+        self.per_observable: dict[str, tuple[Any, ValueScaler] | None] = {}
+        self.validity: Any = None  # None: every point seen so far was evaluated
 
     def labels(self, nll: np.ndarray) -> np.ndarray:
         return (np.nan_to_num(nll, nan=math.inf) < self.threshold).astype(float)
 
-    def fit(self, X: np.ndarray, nll: np.ndarray) -> "Adapter":
+    def fit(self, X: np.ndarray, nll: np.ndarray, values: np.ndarray | None = None) -> "Adapter":
         X = np.asarray(X, dtype=float)
         if self.kind == "classifier":
             y = self.labels(nll)
@@ -260,24 +313,65 @@ class Adapter:
                 else None
             if self._single_class is None:
                 self.learner.fit(X, y)
+        elif self.observables is not None:
+            self.scaler.fit(nll)
+            self._fit_observables(X, np.asarray(values, dtype=float).reshape(len(X), len(self.observables)))
         else:
             self.scaler.fit(nll)
             self.learner.fit(X, self.scaler.transform(nll))
         self.fitted = True
         return self
 
+    def _fit_observables(self, X: np.ndarray, values: np.ndarray) -> None:
+        for j, name in enumerate(self.observables):
+            known = np.isfinite(values[:, j])
+            if known.sum() < 2:
+                self.per_observable[name] = None  # nothing to learn yet: predicted as failing
+                continue
+            previous = self.per_observable.get(name)
+            # a TorchMLP keeps its weights between fits (warm start); sklearn refits from scratch
+            learner = previous[0] if previous else copy.deepcopy(self.learner)
+            scaler = ValueScaler.fitted(values[known, j])
+            learner.fit(X[known], scaler.transform(values[known, j]))
+            self.per_observable[name] = (learner, scaler)
+        evaluated = np.isfinite(values).all(axis=1)
+        self.validity = None
+        if 0 < evaluated.sum() < len(X):
+            from sklearn.neighbors import KNeighborsClassifier
+
+            self.validity = KNeighborsClassifier(n_neighbors=min(5, len(X))).fit(X, evaluated)
+
+    def predicted_nll(self, X: np.ndarray) -> np.ndarray:
+        """Target "Observables": the NLL of the predicted observable values."""
+        nll = np.zeros(len(X))
+        for name, obs in self.observables.items():
+            fitted = self.per_observable.get(name)
+            if fitted is None:
+                nll += MAX_LOSS
+                continue
+            learner, scaler = fitted
+            predicted = scaler.inverse(np.asarray(self._repeatable(learner, learner.predict, X), dtype=float))
+            nll += np.fromiter((obs.loss(v) for v in predicted), float, len(X))
+        if self.validity is not None:
+            fails = self.validity.predict_proba(X)[:, list(self.validity.classes_).index(True)] < 0.5
+            nll[fails] = np.maximum(nll[fails], MAX_LOSS)
+        return nll
+
     def score(self, X: np.ndarray) -> np.ndarray:
         X = np.asarray(X, dtype=float)
         if len(X) == 0:
             return np.empty(0)
+        if self.observables is not None:
+            return -self.scaler.transform(self.predicted_nll(X))
         if self.kind == "regressor":
-            return -np.asarray(self._repeatable(self.learner.predict, X), dtype=float)
+            return -np.asarray(self._repeatable(self.learner, self.learner.predict, X), dtype=float)
         if self._single_class is not None:
             return np.full(len(X), self._single_class)
-        proba = self._repeatable(self.learner.predict_proba, X)
+        proba = self._repeatable(self.learner, self.learner.predict_proba, X)
         return np.asarray(proba[:, list(self.learner.classes_).index(1.0)], dtype=float)
 
-    def _repeatable(self, predict: Callable[[np.ndarray], np.ndarray], X: np.ndarray) -> np.ndarray:
+    @staticmethod
+    def _repeatable(learner: Any, predict: Callable[[np.ndarray], np.ndarray], X: np.ndarray) -> np.ndarray:
         """``predict(X)``, bit for bit the same at every call.
 
         A sklearn forest with n_jobs > 1 adds up its trees' predictions in whichever order its
@@ -285,15 +379,15 @@ class Adapter:
         differently: a rerun with the same seed, or a resumed run, would propose other points.
         Each chunk is predicted on one thread (a fixed order of summation); chunks run in parallel.
         """
-        jobs = getattr(self.learner, "n_jobs", None)
+        jobs = getattr(learner, "n_jobs", None)
         if not isinstance(jobs, int) or jobs <= 1 or len(X) < 2:
             return predict(X)
-        self.learner.set_params(n_jobs=1)
+        learner.set_params(n_jobs=1)
         try:
             with ThreadPoolExecutor(jobs) as pool:
                 return np.concatenate(list(pool.map(predict, np.array_split(X, jobs))))
         finally:
-            self.learner.set_params(n_jobs=jobs)
+            learner.set_params(n_jobs=jobs)
 
     def likely(self, scores: np.ndarray) -> np.ndarray:
         """Which scores mean "predicted good" (probability >= 1/2, or predicted NLL < threshold)."""
@@ -326,17 +420,23 @@ class Adapter:
 
     # -- persistence -------------------------------------------------------------------
     def save(self, folder: Path, space: Space, method: str) -> None:
-        """``model.json`` (what is needed to reload and map points) + ``model.pt`` or ``.joblib``."""
-        if isinstance(self.learner, TorchMLP):
+        """``model.json`` (what is needed to reload and map points) + ``model.pt`` or ``.joblib``
+        (Target "Observables": the per-observable learners, scalers, likelihoods and validity)."""
+        import joblib
+
+        if self.observables is not None:
+            learner_file = "model.joblib"
+            joblib.dump({"observables": self.observables, "per_observable": self.per_observable,
+                         "validity": self.validity}, folder / learner_file)
+        elif isinstance(self.learner, TorchMLP):
             learner_file = "model.pt"
             self.learner.save(folder / learner_file)
         else:
-            import joblib
-
             learner_file = "model.joblib"
             joblib.dump(self.learner, folder / learner_file)
         meta = {
             "method": method, "kind": self.kind, "threshold": self.threshold, "learner_file": learner_file,
+            "target": "classes" if self.kind == "classifier" else ("Observables" if self.observables else "NLL"),
             "single_class": self._single_class, "target_mean": self.scaler.mean, "target_std": self.scaler.std,
             "variables": [{"name": v.name, "lower": v.lower, "upper": v.upper, "prior": v.prior}
                           for v in space.variables],
@@ -354,12 +454,16 @@ def load_model(folder: Path, device: str = "auto") -> tuple[Adapter, Space, dict
     meta = json.loads(meta_path.read_text())
     path = folder / meta["learner_file"]
     if path.suffix == ".pt":
-        learner = TorchMLP.load(path, device)
+        adapter = Adapter(TorchMLP.load(path, device), meta["kind"], meta["threshold"])
     else:
         import joblib
 
-        learner = joblib.load(path)
-    adapter = Adapter(learner, meta["kind"], meta["threshold"])
+        saved = joblib.load(path)
+        if meta.get("target") == "Observables":
+            adapter = Adapter(None, meta["kind"], meta["threshold"], saved["observables"])
+            adapter.per_observable, adapter.validity = saved["per_observable"], saved["validity"]
+        else:
+            adapter = Adapter(saved, meta["kind"], meta["threshold"])
     adapter.scaler = TargetScaler(meta["target_mean"], meta["target_std"])
     adapter._single_class = meta.get("single_class")
     adapter.fitted = True
