@@ -37,7 +37,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).parent))
 from problems import Problem, problems  # noqa: E402
-from tables import RESULTS, markdown, write_csv  # noqa: E402
+from tables import RESULTS, markdown, median_spread, write_csv  # noqa: E402
 
 from bsmart.errors import BsmartError  # noqa: E402
 from bsmart.session import run_scan  # noqa: E402
@@ -73,9 +73,16 @@ def coverage(problem: Problem, reference: np.ndarray, found: np.ndarray) -> floa
 
 
 def oracle_evaluations(n: int, rate: float) -> int:
-    boot_good = BOOTSTRAP * rate
-    per_batch = PPI * ((1 - RANDOM_FRACTION) + RANDOM_FRACTION * rate)
-    return BOOTSTRAP + math.ceil(max(0.0, n - boot_good) / per_batch) * PPI
+    """Evaluations until the n-th good point for rejection sampling on the true function with
+    the MLS batches: the bootstrap, then batches whose model share (first in the batch, as in
+    the MLS loop) is all good and whose random share finds good points at ``rate``; counted to
+    the n-th good point inside the last batch, as the methods' evaluations are."""
+    model_share = PPI * (1 - RANDOM_FRACTION)
+    need = max(0.0, n - BOOTSTRAP * rate)
+    full = math.floor(need / (model_share + PPI * RANDOM_FRACTION * rate))
+    rest = need - full * (model_share + PPI * RANDOM_FRACTION * rate)
+    last = rest if rest <= model_share else model_share + (rest - model_share) / max(rate, 1e-12)
+    return BOOTSTRAP + full * PPI + math.ceil(last)
 
 
 def run_method(problem: Problem, method: str, n_good: int, seed: int, max_evaluations: int,
@@ -120,12 +127,7 @@ def summarise(rows: list[dict]) -> list[dict]:
     for problem, method in keys:
         group = [r for r in rows if r["problem"] == problem and r["method"] == method]
         def stat(key: str) -> str:
-            values = [float(r[key]) for r in group if r.get(key) not in (None, "")]
-            if not values:
-                return "not reached" if key == "evals_to_n" else "-"
-            med = statistics.median(values)
-            spread = f" [{min(values):.3g}-{max(values):.3g}]" if len(values) > 1 else ""
-            return f"{med:.4g}{spread}"
+            return median_spread([r.get(key) for r in group], "not reached" if key == "evals_to_n" else "-")
         reached = sum(r.get("evals_to_n") not in (None, "") for r in group)
         table.append({"problem": problem, "method": method, "seeds": len(group),
                       "reached N": f"{reached}/{len(group)}", "evals to N": stat("evals_to_n"),
@@ -176,7 +178,7 @@ def main() -> None:
     args = parser.parse_args()
     all_problems = problems()
     chosen = args.problems or (["F3d", "shell10d"] if args.quick else list(all_problems))
-    methods = args.methods or (["MLS_DNNC", "MLS_RFC", "MLS_RFR", "MLS_GBR"] if args.quick else METHODS)
+    methods = args.methods or (["MLS_SVR_RBF", "MLS_RFR", "MLS_GBR", "MLS_DNNC"] if args.quick else METHODS)
     seeds = args.seeds or ([1] if args.quick else [1, 2, 3])
     n_good = args.n or (200 if args.quick else 1000)
     name = args.name or ("efficiency_quick" if args.quick else "efficiency")

@@ -1,7 +1,7 @@
 """The real-code problem: the simsusy MSSM example (inputs/simsusy_mssm.json: M1, M2, m_Hu^2 and
 tan(beta) scanned; good = neutralino mass in 100-150 GeV and the LEP chargino bound).
 
-    python benchmarks/simsusy.py [--n 100] [--methods ...]
+    python benchmarks/simsusy.py [--n 100] [--methods ...] [--seeds 1 2 3]
 
 Needs the simsusy virtual environment of the README (.venv-simsusy). Random's rate is measured
 by a real Random run of --random-points points; each MLS method runs until --n good points
@@ -22,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).parent))
-from tables import RESULTS, report  # noqa: E402
+from tables import RESULTS, markdown, median_spread, write_csv  # noqa: E402
 
 from bsmart.session import run_scan  # noqa: E402
 
@@ -48,31 +48,39 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=100)
     parser.add_argument("--random-points", type=int, default=400)
     parser.add_argument("--methods", nargs="+", default=METHODS)
+    parser.add_argument("--seeds", nargs="+", type=int, default=[1])
     args = parser.parse_args()
     base = json.loads((ROOT / "inputs" / "simsusy_mssm.json").read_text())
     rows = []
-    spec = json.loads(json.dumps(base))
-    spec["Setup"].update(Points=args.random_points)
-    summary, points, wall = run(spec)
-    rate = summary["good"] / summary["evaluations"]
-    rows.append({"method": "Random", "evaluations": summary["evaluations"], "good": summary["good"],
-                 "evals_to_n": round(args.n / rate) if rate else None, "valid": summary["valid"],
-                 "wall_s": round(wall, 1)})
-    print(rows[-1], flush=True)
-    for method in args.methods:
-        spec = json.loads(json.dumps(base))
-        spec["Setup"].update(Type=method, Points=args.n)
-        spec["Networks"] = {"Bootstrap_Points": 50, "Points_Per_Iteration": 50, "Candidate_Points": 5000,
-                            "Iterations": 100, "Max_Evaluations": 2000, "Epochs": 100}
-        summary, points, wall = run(spec)
-        reached = points["good"].astype(int).cumsum().to_numpy()
-        hit = int((reached < args.n).sum()) + 1 if reached[-1] >= args.n else None
-        rows.append({"method": method, "evaluations": summary["evaluations"], "good": summary["good"],
-                     "evals_to_n": hit, "valid": summary["valid"], "wall_s": round(wall, 1)})
-        print(rows[-1], flush=True)
-    report(RESULTS / "simsusy.csv", rows,
-           f"Command: `python benchmarks/simsusy.py {' '.join(sys.argv[1:])}`; N = {args.n}; seed 1; "
-           f"{time.strftime('%Y-%m-%d')}; {platform.node()}, 2 workers. Random's evals_to_n is N / its measured rate.")
+    for method in ["Random", *args.methods]:
+        for seed in args.seeds:
+            spec = json.loads(json.dumps(base))
+            spec["Setup"].update(Seed=seed)
+            if method == "Random":
+                spec["Setup"].update(Points=args.random_points)
+            else:
+                spec["Setup"].update(Type=method, Points=args.n)
+                spec["Networks"] = {"Bootstrap_Points": 50, "Points_Per_Iteration": 50, "Candidate_Points": 5000,
+                                    "Iterations": 100, "Max_Evaluations": 2000, "Epochs": 100}
+            summary, points, wall = run(spec)
+            if method == "Random":
+                rate = summary["good"] / summary["evaluations"]
+                hit = round(args.n / rate) if rate else None
+            else:
+                reached = points["good"].astype(int).cumsum().to_numpy()
+                hit = int((reached < args.n).sum()) + 1 if reached[-1] >= args.n else None
+            rows.append({"method": method, "seed": seed, "evaluations": summary["evaluations"],
+                         "good": summary["good"], "evals_to_n": hit, "valid": summary["valid"],
+                         "wall_s": round(wall, 1)})
+            print(rows[-1], flush=True)
+    write_csv(RESULTS / "simsusy.csv", rows)
+    table = [{"method": m, "seeds": len(args.seeds),
+              **{key: median_spread([r[key] for r in rows if r["method"] == m], "not reached")
+                 for key in ("evals_to_n", "evaluations", "good", "valid", "wall_s")}}
+             for m in dict.fromkeys(r["method"] for r in rows)]
+    print(f"\nCommand: `python benchmarks/simsusy.py {' '.join(sys.argv[1:])}`; N = {args.n}; seeds {args.seeds}; "
+          f"{time.strftime('%Y-%m-%d')}; {platform.node()}, 2 workers; median [min-max] over the seeds. "
+          f"Random's evals_to_n is N / its measured rate.\n\n{markdown(table)}")
 
 
 if __name__ == "__main__":

@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 import csv
+import statistics
 from pathlib import Path
 from typing import Sequence
 
 RESULTS = Path(__file__).parent / "results"
+
+
+def median_spread(values: Sequence[float | None], missing: str = "-") -> str:
+    """'median [min-max]' of the values that are there (the median alone for one); ``missing``
+    when there is none."""
+    numbers = [float(v) for v in values if v not in (None, "")]
+    if not numbers:
+        return missing
+    spread = f" [{min(numbers):.3g}-{max(numbers):.3g}]" if len(numbers) > 1 else ""
+    return f"{statistics.median(numbers):.4g}{spread}"
 
 
 def markdown(rows: Sequence[dict]) -> str:

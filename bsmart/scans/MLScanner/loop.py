@@ -44,8 +44,9 @@ CITATION = ("A. Hammad, M. Park, R. Ramos, P. Saha, 'Exploration of parameter sp
 LOOP_SETTINGS: dict[str, Setting] = {
     "Points": Setting(1000, int, "stop when this many good points were evaluated by this run (InitCSV "
                                  "points not counted)", minimum=1),
-    "InitCSV": Setting(None, str, "CSV of known points (variable columns + NLL, e.g. a good_points.csv) "
-                                  "added to the training data, not re-evaluated"),
+    "InitCSV": Setting(None, str, "CSV of known points (variable columns + NLL and/or the observables' "
+                                  "columns, e.g. a good_points.csv) added to the training data, not "
+                                  "re-evaluated"),
     "Device": Setting("auto", str, "torch device for the DNN methods", choices=("auto", "cpu", "cuda")),
     "Iterations": Setting(10, int, "model iterations after the bootstrap (a hard stop)", block="Networks",
                           minimum=0),
@@ -62,7 +63,8 @@ LOOP_SETTINGS: dict[str, Setting] = {
     "Local_Candidates": Setting(False, bool, "also score as many candidates made by moving known good points by a "
                                              "Gaussian of the crowding radius (lets a model that resolves the "
                                              "region's edges, e.g. observables regressors, grow along it; a "
-                                             "model that cannot would pick them off the region)",
+                                             "model that cannot would pick them off the region; none when Diversity "
+                                             "is 0)",
                                 block="Networks"),
     "Kinitial": Setting(5, int, "SMOTE neighbours (shrunk when fewer good points are known)", block="Networks",
                         minimum=1),
