@@ -141,6 +141,7 @@ class ProcessExecutor:
         self._context = multiprocessing.get_context("spawn")
         # spawn: workers must not inherit torch threads or open files from the parent
         self._slots = self._context.Array("q", 2 * workers)
+        self._workers: dict[int, multiprocessing.process.BaseProcess] = {}
 
     def _get_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
@@ -163,6 +164,8 @@ class ProcessExecutor:
         while pending:
             pool = self._get_pool()
             futures = {pool.submit(_evaluate_chunk, chunk): chunk for chunk in pending}
+            # the pool forgets its processes once it is broken: keep them to find the dead one
+            self._workers = dict(getattr(pool, "_processes", None) or {})
             broken: list[Task] = []
             try:
                 not_done = set(futures)
@@ -201,8 +204,8 @@ class ProcessExecutor:
 
     def _blamed_points(self) -> set[int]:
         """IDs of the points that workers which died were evaluating."""
-        processes = getattr(self._pool, "_processes", None) or {}
-        deadline = time.monotonic() + 2.0
+        processes = {**self._workers, **(getattr(self._pool, "_processes", None) or {})}
+        deadline = time.monotonic() + 5.0
         while time.monotonic() < deadline and all(p.exitcode is None for p in processes.values()):
             time.sleep(0.02)  # the dead worker may not be reaped yet
         # the pool SIGTERMs the survivors once it is broken: those are not to blame
