@@ -33,7 +33,7 @@ def main() -> None:
     parser.add_argument("--cost", type=float, default=0.1)
     parser.add_argument("--points", type=int, default=300)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--methods", nargs="+", default=["MLS_RFR", "MLS_RFC", "MLS_DNNC", "MLS_GBR"])
+    parser.add_argument("--methods", nargs="+", default=["MLS_SVR_RBF", "MLS_RFR", "MLS_RFC", "MLS_DNNC", "MLS_GBR"])
     args = parser.parse_args()
     rows = []
     for method in args.methods:
