@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import platform
 import statistics
 import sys
 import tempfile
@@ -37,7 +36,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).parent))
 from problems import Problem, problems  # noqa: E402
-from tables import RESULTS, markdown, median_spread, write_csv  # noqa: E402
+from tables import RESULTS, command, markdown, median_spread, when_where, write_csv  # noqa: E402
 
 from bsmart.errors import BsmartError  # noqa: E402
 from bsmart.session import run_scan  # noqa: E402
@@ -227,8 +226,7 @@ def write_outputs(rows: list[dict], curves: dict, name: str, n_good: int, seeds:
     fields = sorted({k for r in rows for k in r}, key=lambda k: (k not in ("problem", "method", "seed"), k))
     write_csv(RESULTS / f"{name}.csv", rows, fields)
     table = summarise(rows)
-    header = (f"Command: `python benchmarks/efficiency.py {' '.join(sys.argv[1:])}`; N = {n_good}; seeds {seeds}; "
-              f"{time.strftime('%Y-%m-%d')}; {platform.node()}, {cores} workers; "
+    header = (f"{command()}; N = {n_good}; seeds {seeds}; {when_where()}, {cores} workers; "
               f"{time.time() - started:.0f} s in all.")
     text = header + "\n\n" + markdown(table) + "\n"
     (RESULTS / f"{name}.md").write_text(text)

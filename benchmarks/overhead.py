@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import platform
 import sys
 import time
 from pathlib import Path
@@ -23,7 +22,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
 from problems import F_THRESHOLD, f3d, problems  # noqa: E402
-from tables import RESULTS, report  # noqa: E402
+from tables import RESULTS, command, report, when_where  # noqa: E402
 
 from bsmart.likelihood import Observable  # noqa: E402
 from bsmart.scans.MLScanner.models import Adapter  # noqa: E402
@@ -74,8 +73,7 @@ def main() -> None:
                 rows.append({**row, "train_s": round(train, 3), "score_s": round(score, 3)})
                 print(rows[-1], flush=True)
     report(RESULTS / "overhead.csv", rows,
-           f"Command: `python benchmarks/overhead.py {' '.join(sys.argv[1:])}`; {time.strftime('%Y-%m-%d')}; "
-           f"{platform.node()}, {args.cores} threads; scoring {args.candidates} candidates.")
+           f"{command()}; {when_where()}, {args.cores} threads; scoring {args.candidates} candidates.")
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import sys
 import tempfile
 import time
@@ -22,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).parent))
-from tables import RESULTS, markdown, median_spread, write_csv  # noqa: E402
+from tables import RESULTS, command, markdown, median_spread, when_where, write_csv  # noqa: E402
 
 from bsmart.session import run_scan  # noqa: E402
 
@@ -78,8 +77,8 @@ def main() -> None:
               **{key: median_spread([r[key] for r in rows if r["method"] == m], "not reached")
                  for key in ("evals_to_n", "evaluations", "good", "valid", "wall_s")}}
              for m in dict.fromkeys(r["method"] for r in rows)]
-    print(f"\nCommand: `python benchmarks/simsusy.py {' '.join(sys.argv[1:])}`; N = {args.n}; seeds {args.seeds}; "
-          f"{time.strftime('%Y-%m-%d')}; {platform.node()}, 2 workers; median [min-max] over the seeds. "
+    print(f"\n{command()}; N = {args.n}; seeds {args.seeds}; {when_where()}, 2 workers; "
+          f"median [min-max] over the seeds. "
           f"Random's evals_to_n is N / its measured rate.\n\n{markdown(table)}")
 
 

@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 import csv
+import platform
 import statistics
+import sys
+import time
 from pathlib import Path
 from typing import Sequence
 
 RESULTS = Path(__file__).parent / "results"
+
+
+def command() -> str:
+    """The command line that is running, as the tables quote it."""
+    return f"Command: `python benchmarks/{Path(sys.argv[0]).name} {' '.join(sys.argv[1:])}`"
+
+
+def when_where() -> str:
+    """Today's date and this machine's name, for the tables' headlines."""
+    return f"{time.strftime('%Y-%m-%d')}; {platform.node()}"
 
 
 def median_spread(values: Sequence[float | None], missing: str = "-") -> str:

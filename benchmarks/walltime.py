@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import sys
 import tempfile
 import time
@@ -21,7 +20,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).parent))
 from problems import F_THRESHOLD, TEN_PI  # noqa: E402
-from tables import RESULTS, report  # noqa: E402
+from tables import RESULTS, command, report, when_where  # noqa: E402
 
 from bsmart.session import run_scan  # noqa: E402
 
@@ -61,8 +60,8 @@ def main() -> None:
                      "share_if_1s_code": round(ml / (ml + n * 1.0 / args.workers), 3)})
         print(rows[-1], flush=True)
     report(RESULTS / "walltime.csv", rows,
-           f"Command: `python benchmarks/walltime.py {' '.join(sys.argv[1:])}`; code cost {args.cost} s/point, "
-           f"{args.workers} workers, Points {args.points}; {time.strftime('%Y-%m-%d')}; {platform.node()}.")
+           f"{command()}; code cost {args.cost} s/point, {args.workers} workers, Points {args.points}; "
+           f"{when_where()}.")
 
 
 if __name__ == "__main__":
