@@ -270,8 +270,8 @@ class MLScan(Scan):
                                 observables=self.config.observables)
         self.log.info("InitCSV: %s: %s", path, table.report())
         nll = np.asarray(table.nll, dtype=float)
-        nan = np.full(len(nll), np.nan)
-        values = np.column_stack([table.values.get(n, nan) for n in self.observables] or [np.empty((len(nll), 0))])
+        missing = np.full(len(nll), np.nan)  # an observable without a column in the file
+        values = np.array([table.values.get(n, missing) for n in self.observables]).T
         self._remember(self.space.to_unit(table.physical), nll, nll < self.model.threshold, values)
         self.result["initcsv_points"] = len(nll)
         self.result["initcsv_good"] = int(self.is_good.sum())
