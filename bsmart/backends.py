@@ -1,6 +1,7 @@
 """Where points are evaluated: the executor behind the run manager, chosen in ``Setup``.
 
-``"Backend": "local"`` (default): in this process for one core, else a local process pool.
+``"Backend": "local"`` (default): local worker processes (:mod:`bsmart.pool`); bsmart's own
+toy targets on one core run in this process.
 ``"Backend": "dask"``: Dask futures, either on a running scheduler (``"Scheduler":
 "tcp://host:port"``), on a SLURM/PBS/... cluster started through dask-jobqueue (``"Cluster":
 {"Type": "SLURM", "queue": ..., "cores": ..., "memory": ..., "walltime": ..., "jobs": N}``),
@@ -19,7 +20,9 @@ from typing import Any, Mapping, Sequence
 
 from bsmart.errors import ConfigError
 from bsmart.points import EvaluatedPoint
-from bsmart.runner import Executor, PointEvaluator, ProcessExecutor, SerialExecutor, Task
+from bsmart.pool import WorkerPool
+from bsmart.runfolder import Journal
+from bsmart.runner import Executor, PointEvaluator, SerialExecutor, Task
 from bsmart.settings import parse_float, parse_int
 
 log = logging.getLogger("bsmart")
@@ -30,11 +33,15 @@ JOBQUEUE_CLUSTERS = {"SLURM": "SLURMCluster", "PBS": "PBSCluster", "SGE": "SGECl
                      "HTCONDOR": "HTCondorCluster", "OAR": "OARCluster", "MOAB": "MoabCluster"}
 
 
-def make_executor(raw: Mapping[str, Any], evaluator: PointEvaluator, cores: int, file: str) -> Executor:
+def make_executor(raw: Mapping[str, Any], evaluator: PointEvaluator, cores: int, file: str,
+                  journal: Journal | None = None) -> Executor:
+    """``journal``: where local workers note the points in flight (see :mod:`bsmart.runfolder`)."""
     setup = raw.get("Setup") if isinstance(raw.get("Setup"), dict) else {}
     backend = str(setup.get("Backend", "local")).strip().lower()
     if backend == "local":
-        return SerialExecutor(evaluator) if cores == 1 else ProcessExecutor(evaluator, cores)
+        if cores == 1 and not evaluator.chain.isolated:
+            return SerialExecutor(evaluator)
+        return WorkerPool(evaluator, cores, journal)
     if backend != "dask":
         raise ConfigError(f"'{setup.get('Backend')}' is not a backend (local, dask)", file=file,
                           where="Setup.Backend")

@@ -320,7 +320,11 @@ def parse_code(name: str, spec: Any, ctx: dict[str, Any]) -> Code | None:
             conditions.append(Expression(str(text)))
         except ExpressionError as exc:
             raise ConfigError(str(exc), file=file, where=f"{where}.Conditions[{i}]") from None
-    common = {"observables": observables, "conditions": conditions}
+    timeout = parse_float(spec.get("Timeout", ctx["timeout"]), f"{where}.Timeout", file)
+    if not 0 < timeout <= 1e7:
+        raise ConfigError(f"must be positive seconds (at most 1e7), got {timeout:g}", file=file,
+                          where=f"{where}.Timeout")
+    common = {"observables": observables, "conditions": conditions, "timeout": timeout}
     if "Function" in spec:
         settings = spec.get("Settings") or {}
         return PythonCode(name, str(spec["Function"]), base_dir, settings=settings, **common)
@@ -352,14 +356,11 @@ def parse_code(name: str, spec: Any, ctx: dict[str, Any]) -> Code | None:
     if name.lower().startswith("spheno") and not any(p in " ".join(command) for p in ("{InputFile}", "{OutputFile}")) \
             and input_file and output_file:
         command += ["{InputFile}", "{OutputFile}"]  # SPheno takes its two files as arguments
-    timeout = parse_float(spec.get("Timeout", ctx["timeout"]), f"{where}.Timeout", file)
-    if timeout <= 0:
-        raise ConfigError("must be positive", file=file, where=f"{where}.Timeout")
     environment = spec.get("Environment Variables") or {}
     if not isinstance(environment, dict):
         raise ConfigError("must be a JSON object", file=file, where=f"{where}.Environment Variables")
     return ExternalCode(name, command, input_file=input_file, output_file=output_file, template=template,
-                        timeout=timeout, environment={str(k): str(v) for k, v in environment.items()}, **common)
+                        environment={str(k): str(v) for k, v in environment.items()}, **common)
 
 
 def _check_expression_names(codes: list[Code], observables: Mapping[str, Observable], known: set[str],

@@ -18,7 +18,6 @@ import csv
 import json
 import math
 import os
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
@@ -71,8 +70,8 @@ class ResultStore:
     """Owns the run folder. Scans never write files themselves; they go through here."""
 
     def __init__(self, run_dir: Path, variable_names: Sequence[str], observable_names: Sequence[str],
-                 loss_names: Sequence[str], output_file: str = "SLHA_output", overwrite: bool = False,
-                 resume: bool = False):
+                 loss_names: Sequence[str], output_file: str = "SLHA_output", resume: bool = False):
+        """``run_dir`` is a prepared, locked run folder (:class:`bsmart.runfolder.RunFolder`)."""
         self.run_dir = Path(run_dir)
         self.variable_names = tuple(variable_names)
         self.observable_names = tuple(observable_names)
@@ -84,13 +83,9 @@ class ResultStore:
         self.good_path = self.run_dir / GOOD_POINTS
         self.valid_path = self.run_dir / "Spectrum_Files" / f"{output_file}.csv"
         self.previous: list[EvaluatedPoint] = []  # points of the run being resumed
+        self.rejected_rows = 0  # rows of all_points.csv that could not be read back
         if resume and self.all_path.is_file():
             self.previous = self._load_previous()
-        elif self.run_dir.exists() and any(self.run_dir.iterdir()) and not resume:
-            if not overwrite:
-                raise BsmartError(f"run folder {self.run_dir} already exists; pass --resume to continue it, "
-                                  f"--overwrite to replace it, or choose another RunName")
-            shutil.rmtree(self.run_dir)
         (self.run_dir / "Spectrum_Files").mkdir(parents=True, exist_ok=True)
         self._all = _CsvFile(self.all_path, self.header)
         self._good = _CsvFile(self.good_path, self.header)
@@ -99,18 +94,35 @@ class ResultStore:
 
     def _load_previous(self) -> list[EvaluatedPoint]:
         """Read back a run's points; the derived files are rewritten from them, since a kill
-        between two files' writes could leave them out of step with all_points.csv."""
+        between two files' writes could leave them out of step with all_points.csv. A row that
+        cannot be read (cut short, or damaged by hand) is moved to all_points.rejected.csv and
+        its point is evaluated again, so one bad row never makes a run unresumable."""
         _truncate_partial_row(self.all_path)
-        with open(self.all_path, newline="") as fh:
+        points, rejected, ids = [], [], set()
+        with open(self.all_path, newline="", errors="replace") as fh:
             reader = csv.reader(fh)
             header = next(reader, None)
             if header != self.header:
                 raise BsmartError(f"{self.all_path} has other columns than this input file gives; "
                                   f"resume needs the same Variables and Observables")
-            points = [self._parse_row(row) for row in reader if len(row) == len(header)]
+            for row in reader:
+                point = self._parse_row(row) if len(row) == len(header) else None
+                if point is None or point.id in ids:
+                    rejected.append(row)
+                    continue
+                ids.add(point.id)
+                points.append(point)
+        rows = [self.row(p) for p in points]
+        if rejected:
+            self.rejected_rows = len(rejected)
+            with open(self.run_dir / "all_points.rejected.csv", "a", newline="") as fh:
+                csv.writer(fh).writerows(rejected)
+            tmp = self.all_path.with_suffix(".tmp")
+            with open(tmp, "w", newline="") as fh:
+                csv.writer(fh).writerows([self.header, *([_fmt(v) for v in r] for r in rows)])
+            os.replace(tmp, self.all_path)
         for path in (self.good_path, self.valid_path, self.run_dir / ITERATIONS):
             path.unlink(missing_ok=True)  # iterations are recorded again as the scan replays
-        rows = [self.row(p) for p in points]
         good, valid = _CsvFile(self.good_path, self.header), _CsvFile(self.valid_path, self.header)
         good.write_rows(r for r, p in zip(rows, points) if p.good)
         valid.write_rows(r for r, p in zip(rows, points) if p.valid)
@@ -118,15 +130,21 @@ class ResultStore:
         valid.close()
         return points
 
-    def _parse_row(self, row: Sequence[str]) -> EvaluatedPoint:
+    def _parse_row(self, row: Sequence[str]) -> EvaluatedPoint | None:
         nv, no, nl = len(self.variable_names), len(self.observable_names), len(self.loss_names)
-        values = [float(v) for v in row[1:1 + nv + no + nl + 1]]
-        variables = dict(zip(self.variable_names, values[:nv]))
-        observables = dict(zip(self.observable_names, values[nv:nv + no]))
-        losses = dict(zip(self.loss_names, values[nv + no:nv + no + nl]))
-        valid, good, iteration, seconds, error = row[-5:]
-        return EvaluatedPoint(int(row[0]), variables, observables, losses, values[-1], valid == "True",
-                              good == "True", error or None, int(iteration), float(seconds))
+        try:
+            values = [float(v) for v in row[1:1 + nv + no + nl + 1]]
+            valid, good, iteration, seconds, error = row[-5:]
+            if valid not in ("True", "False") or good not in ("True", "False") \
+                    or not all(math.isfinite(v) for v in values[:nv]):
+                return None
+            variables = dict(zip(self.variable_names, values[:nv]))
+            observables = dict(zip(self.observable_names, values[nv:nv + no]))
+            losses = dict(zip(self.loss_names, values[nv + no:nv + no + nl]))
+            return EvaluatedPoint(int(row[0]), variables, observables, losses, values[-1], valid == "True",
+                                  good == "True", error or None, int(iteration), float(seconds))
+        except ValueError:
+            return None
 
     def row(self, p: EvaluatedPoint) -> list[Any]:
         return [p.id, *(p.variables[n] for n in self.variable_names),

@@ -2,8 +2,9 @@
 
 Scans call :meth:`RunManager.run_batch` with physical points and get
 :class:`~bsmart.points.EvaluatedPoint` objects back, in the order given. Parallelism sits
-behind a small executor interface (``evaluate(tasks) -> points``): in-process for one core,
-a process pool otherwise; a distributed engine plugs in the same way.
+behind a small executor interface (``evaluate(tasks) -> points``): worker processes
+(:mod:`bsmart.pool`) for every chain with a Python function or a program, in this process only
+for bsmart's own toy targets on one core; a distributed engine plugs in the same way.
 """
 
 from __future__ import annotations
@@ -19,19 +20,18 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator, Mapping, Protocol, Sequence
 
-import multiprocessing
 import numpy as np
 
 from bsmart.codes.base import Chain
-from bsmart.errors import CodeError
+from bsmart.errors import CodeError, ConfigError
 from bsmart.likelihood import losses as observable_losses, total_nll
 from bsmart.points import EvaluatedPoint
+from bsmart.processes import owner_gone, owner_stamp
+from bsmart.runfolder import Journal, point_key
 
 log = logging.getLogger("bsmart")
 
@@ -46,6 +46,7 @@ class PointEvaluator:
     threshold: float | None
     temp_root: Path | None
     keep_folders: bool = False
+    on_code: Callable[[int], None] | None = None  # told which code starts (a worker's timeout clock)
 
     def __call__(self, task: Task) -> EvaluatedPoint:
         point_id, variables, iteration = task
@@ -57,7 +58,7 @@ class PointEvaluator:
         try:
             if self.chain.needs_workdir:
                 workdir = Path(tempfile.mkdtemp(prefix=f"point_{point_id}_", dir=self.temp_root))
-            values = self.chain.evaluate(variables, workdir)
+            values = self.chain.evaluate(variables, workdir, self.on_code)
         except CodeError as exc:
             error, partial = str(exc), exc.partial
         except Exception as exc:  # a bug must cost one point, not the scan
@@ -100,146 +101,39 @@ class SerialExecutor:
         pass
 
 
-_WORKER_EVALUATOR: PointEvaluator | None = None
-_WORKER_SLOTS = None  # shared array of (pid, ID of the point being evaluated) pairs
-_WORKER_SLOT = -1
-
-
-def _init_worker(evaluator: PointEvaluator, slots) -> None:
-    global _WORKER_EVALUATOR, _WORKER_SLOTS, _WORKER_SLOT
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops us
-    _WORKER_EVALUATOR, _WORKER_SLOTS = evaluator, slots
-    with slots.get_lock():
-        for i in range(0, len(slots), 2):
-            if slots[i] == 0:
-                slots[i], _WORKER_SLOT = os.getpid(), i
-                break
-
-
-def _evaluate_chunk(tasks: Sequence[Task]) -> list[EvaluatedPoint]:
-    points = []
-    for task in tasks:
-        if _WORKER_SLOT >= 0:
-            _WORKER_SLOTS[_WORKER_SLOT + 1] = task[0]  # so the parent can blame the right point
-        points.append(_WORKER_EVALUATOR(task))
-    return points
-
-
-class ProcessExecutor:
-    """A pool of worker processes kept for the whole run.
-
-    A worker that dies (segfault, OOM kill) breaks the whole pool. The pool is then rebuilt:
-    the point the dead worker was evaluating is tried once more and, if it kills a worker
-    again, marked invalid; the other unfinished points are simply resubmitted, so a dead
-    worker costs at most its current point.
-    """
-
-    def __init__(self, evaluator: PointEvaluator, workers: int):
-        self.evaluator = evaluator
-        self.workers = workers
-        self._pool: ProcessPoolExecutor | None = None
-        self._context = multiprocessing.get_context("spawn")
-        # spawn: workers must not inherit torch threads or open files from the parent
-        self._slots = self._context.Array("q", 2 * workers)
-        self._workers: dict[int, multiprocessing.process.BaseProcess] = {}
-
-    def _get_pool(self) -> ProcessPoolExecutor:
-        if self._pool is None:
-            self._slots[:] = [0] * len(self._slots)
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=self._context, initializer=_init_worker,
-                                             initargs=(self.evaluator, self._slots))
-        return self._pool
-
-    def _chunks(self, tasks: Sequence[Task]) -> list[list[Task]]:
-        if self.evaluator.chain.needs_workdir:
-            size = 1  # external codes are slow: balance the load point by point
-        else:
-            size = max(1, math.ceil(len(tasks) / (4 * self.workers)))
-        return [list(tasks[i:i + size]) for i in range(0, len(tasks), size)]
-
-    def evaluate(self, tasks: Sequence[Task]) -> list[EvaluatedPoint]:
-        results: dict[int, EvaluatedPoint] = {}
-        deaths: Counter[int] = Counter()  # point ID -> workers it was running in when they died
-        pending = self._chunks(tasks)
-        while pending:
-            pool = self._get_pool()
-            futures = {pool.submit(_evaluate_chunk, chunk): chunk for chunk in pending}
-            # the pool forgets its processes once it is broken: keep them to find the dead one
-            self._workers = dict(getattr(pool, "_processes", None) or {})
-            broken: list[Task] = []
-            try:
-                not_done = set(futures)
-                while not_done:
-                    done, not_done = wait(not_done, return_when=FIRST_COMPLETED)
-                    for future in done:
-                        try:
-                            for point in future.result():
-                                results[point.id] = point
-                        except BrokenProcessPool:
-                            broken.extend(futures[future])
-            except BaseException:
-                self.terminate()
-                raise
-            pending = []
-            if not broken:
-                break
-            blamed = self._blamed_points()
-            self.terminate()
-            unfinished = [t for t in broken if t[0] not in results]
-            # if the dead worker's point is unknown, every unfinished point shares the blame
-            culprits = [t for t in unfinished if t[0] in blamed] or unfinished
-            for task in culprits:
-                deaths[task[0]] += 1
-            retry = []
-            for task in unfinished:
-                if deaths[task[0]] >= 2:
-                    results[task[0]] = self.evaluator.make_point(
-                        task[0], task[1], task[2], None, "worker process died while evaluating this point (twice)")
-                else:
-                    retry.append(task)
-            log.warning("a worker process died (point(s) %s); resubmitting %d unfinished point(s)",
-                        ", ".join(str(t[0]) for t in culprits[:5]), len(retry))
-            pending = self._chunks(retry)
-        return [results[task[0]] for task in tasks]
-
-    def _blamed_points(self) -> set[int]:
-        """IDs of the points that workers which died were evaluating."""
-        processes = {**self._workers, **(getattr(self._pool, "_processes", None) or {})}
-        deadline = time.monotonic() + 5.0
-        while time.monotonic() < deadline and all(p.exitcode is None for p in processes.values()):
-            time.sleep(0.02)  # the dead worker may not be reaped yet
-        # the pool SIGTERMs the survivors once it is broken: those are not to blame
-        dead = {pid for pid, p in processes.items() if p.exitcode not in (None, 0, -signal.SIGTERM)}
-        slots = list(self._slots)
-        return {slots[i + 1] for i in range(0, len(slots), 2) if slots[i] in dead and slots[i + 1] > 0}
-
-    def terminate(self) -> None:
-        pool, self._pool = self._pool, None
-        if pool is None:
-            return
-        processes = list(getattr(pool, "_processes", {}).values())
-        pool.shutdown(wait=False, cancel_futures=True)
-        for process in processes:
-            if process.is_alive():
-                process.kill()
-        for process in processes:
-            process.join(timeout=5)
-
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True)
-            self._pool = None
-
-
 def make_temp_root(configured: Path | None, run_name: str) -> Path:
-    """Per-run folder for the points' working folders (RAM-backed /dev/shm when it exists)."""
+    """Per-run folder for the points' working folders (RAM-backed /dev/shm when it exists).
+
+    Each holds an ``owner`` file; folders of runs whose process is gone (killed with SIGKILL,
+    say) are removed here, at the start of the next run."""
     base = configured
     if base is None:
         shm = Path("/dev/shm")
         base = shm if shm.is_dir() and os.access(shm, os.W_OK) else Path(tempfile.gettempdir())
-    base.mkdir(parents=True, exist_ok=True)
-    safe = "".join(c if c.isalnum() else "_" for c in run_name)[:40]
-    return Path(tempfile.mkdtemp(prefix=f"bsmart_{safe}_", dir=base))
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+        remove_stale_temp_roots(base)
+        safe = "".join(c if c.isalnum() else "_" for c in run_name)[:40]
+        root = Path(tempfile.mkdtemp(prefix=f"bsmart_{safe}_", dir=base))
+        (root / OWNER).write_text(owner_stamp())
+    except OSError as exc:
+        raise ConfigError(f"cannot make the points' working folders in {base}: {exc.strerror or exc}",
+                          where="Setup.Temporary Directory") from None
+    return root
+
+
+OWNER = ".owner"
+
+
+def remove_stale_temp_roots(base: Path) -> None:
+    for folder in base.glob("bsmart_*"):
+        try:
+            stamp = (folder / OWNER).read_text()
+        except OSError:
+            continue
+        if folder.is_dir() and not folder.is_symlink() and folder.stat().st_uid == os.getuid() \
+                and owner_gone(stamp):
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 @contextlib.contextmanager
@@ -276,10 +170,13 @@ class RunManager:
     """
 
     def __init__(self, evaluator: PointEvaluator, executor: Executor, store,
-                 previous: Sequence[EvaluatedPoint] = ()):
+                 previous: Sequence[EvaluatedPoint] = (), journal: Journal | None = None,
+                 killed_the_run: Mapping[str, int] | None = None):
         self.evaluator = evaluator
         self.executor = executor
         self.store = store
+        self.journal = journal  # cleared once a batch is stored: nothing of it is in flight any more
+        self.killed_the_run = dict(killed_the_run or {})  # point key -> runs it was in flight in when they died
         self._replay = {p.id: p for p in previous}
         self._last_previous_id = max(self._replay, default=0)
         self.next_id = 1
@@ -325,15 +222,35 @@ class RunManager:
         self.replayed += len(replayed)
         self.record(replayed)
         if to_run:
-            new_points = self.executor.evaluate([task for _, task in to_run])
+            new_points = self._evaluate([task for _, task in to_run])
             with deferred_interrupts():
                 self.store.append(new_points)
                 self.record(new_points)
+                if self.journal is not None:
+                    self.journal.clear()
             for (position, _), point in zip(to_run, new_points):
                 points[position] = point
         if self.on_batch is not None:
             self.on_batch(points)
         return points
+
+    def _evaluate(self, tasks: list[Task]) -> list[EvaluatedPoint]:
+        """The executor's results, with the points that were in flight when the run died.
+
+        Every point in flight then is a suspect; innocent ones ran beside the culprit. So a
+        suspect is evaluated alone, before the rest: only the culprit takes the run down again,
+        and a point that did so twice is recorded invalid instead of being run a third time."""
+        deaths = {t[0]: self.killed_the_run.get(point_key(t[0], t[1].values()), 0) for t in tasks}
+        done: dict[int, EvaluatedPoint] = {}
+        for point_id, variables, iteration in (t for t in tasks if deaths[t[0]] >= 2):
+            log.warning("point %d was being evaluated when the run died, twice: recorded invalid", point_id)
+            done[point_id] = self.evaluator.make_point(point_id, variables, iteration, None,
+                                                       "killed the run (it was in flight when the run died, twice)")
+        for task in (t for t in tasks if deaths[t[0]] == 1):
+            done.update((p.id, p) for p in self.executor.evaluate([task]))
+        rest = [t for t in tasks if deaths[t[0]] == 0]
+        done.update((p.id, p) for p in (self.executor.evaluate(rest) if rest else []))
+        return [done[t[0]] for t in tasks]
 
     def record(self, points: Sequence[EvaluatedPoint]) -> None:
         for p in points:

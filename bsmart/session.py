@@ -21,6 +21,7 @@ from bsmart.errors import BsmartError, ConfigError, ScanError
 from bsmart.progress import ProgressLine, summary_lines
 from bsmart.results import ResultStore
 from bsmart.backends import BACKEND_KEYS, make_executor
+from bsmart.runfolder import RunFolder
 from bsmart.runner import PointEvaluator, RunManager, make_temp_root
 from bsmart.scans import load_scan
 from bsmart.settings import parse_bool, resolve
@@ -63,6 +64,13 @@ def _check_resumable(run_dir: Path, config: RunConfig) -> int | None:
         if stored.get(block) != config.raw.get(block):
             raise BsmartError(f"cannot resume {run_dir}: the input's {block} block differs from the one the run "
                               f"was started with ({stored_input})")
+    # the threshold decides which stored points are good: a change would mix two definitions
+    for block, key in (("Setup", "Threshold"), ("Networks", "Threshold_Value")):
+        before, now = (d.get(block) if isinstance(d.get(block), dict) else {} for d in (stored, config.raw))
+        if before.get(key) != now.get(key):
+            raise BsmartError(f"cannot resume {run_dir}: {block}.{key} is {now.get(key)!r}, the run was started "
+                              f"with {before.get(key)!r} ({stored_input}); the stored points' good flags would "
+                              f"mix two thresholds")
     seed = summary.get("seed")
     if seed is None:
         seed = (stored.get("Setup") or {}).get("Seed")
@@ -106,34 +114,43 @@ def run_scan(input_path: str | Path, *, seed: int | None = None, debug: bool | N
     run_dir = (parent / config.run_name).resolve()
     if resume is None:
         resume = parse_bool(config.raw.get("Setup", {}).get("Resume", False), "Setup.Resume", file)
-    stored_seed = _check_resumable(run_dir, config) if resume else None
-    seed = config.seed if config.seed is not None else stored_seed
-    if seed is None:
-        seed = int(np.random.SeedSequence().entropy % 2 ** 32)
-    rng = np.random.default_rng(seed)
-    # "good" = valid and NLL below the threshold: Setup.Threshold, Networks.Threshold_Value, or the
-    # scan's own default for it; no threshold at all means every valid point is good
-    threshold = config.threshold if config.threshold is not None else settings.get("Threshold_Value")
-    temp_root = make_temp_root(config.temp_dir, config.run_name) if config.chain.needs_workdir else None
-    evaluator = PointEvaluator(config.chain, threshold, temp_root, keep_folders=config.debug)
-    observables = config.chain.observables
-    executor = None
-    try:  # nothing is left behind when the backend or the run folder cannot be set up
-        executor = make_executor(config.raw, evaluator, config.cores, file)
+    # checked, locked and (with --overwrite) emptied before anything else reads or writes it
+    folder = RunFolder.open(run_dir, resume=resume, overwrite=overwrite, protected=(Path.cwd(), config.base_dir))
+    temp_root = executor = None
+    try:  # nothing is left behind, and the folder is unlocked, when the run cannot be set up
+        stored_seed = _check_resumable(run_dir, config) if resume else None
+        killed_the_run = folder.journal.record_deaths() if resume else {}
+        seed = config.seed if config.seed is not None else stored_seed
+        if seed is None:
+            seed = int(np.random.SeedSequence().entropy % 2 ** 32)
+        rng = np.random.default_rng(seed)
+        # "good" = valid and NLL below the threshold: Setup.Threshold, Networks.Threshold_Value, or the
+        # scan's own default for it; no threshold at all means every valid point is good
+        threshold = config.threshold if config.threshold is not None else settings.get("Threshold_Value")
+        temp_root = make_temp_root(config.temp_dir, config.run_name) if config.chain.needs_workdir else None
+        evaluator = PointEvaluator(config.chain, threshold, temp_root, keep_folders=config.debug)
+        observables = config.chain.observables
+        executor = make_executor(config.raw, evaluator, config.cores, file, folder.journal)
         store = ResultStore(run_dir, config.space.names, list(observables),
-                            [n for n, o in observables.items() if o.used], config.output_file, overwrite=overwrite,
-                            resume=resume)
-    except BaseException:
+                            [n for n, o in observables.items() if o.used], config.output_file, resume=resume)
+    except BaseException as exc:
         if executor is not None:
             executor.close()
         if temp_root is not None:
             shutil.rmtree(temp_root, ignore_errors=True)
+        folder.release()
+        if isinstance(exc, ConfigError):
+            raise exc.in_file(file) from None
         raise
     handler = _attach_log_file(run_dir / "bsmart.log")
     store.save_input(config.raw)
     # written now so that a run killed with SIGKILL can still be resumed with its seed
     store.write_summary({"status": "running", "scan": config.scan_name, "input": file, "seed": seed})
-    runner = RunManager(evaluator, executor, store, previous=store.previous)
+    runner = RunManager(evaluator, executor, store, previous=store.previous, journal=folder.journal,
+                        killed_the_run=killed_the_run)
+    if store.rejected_rows:
+        log.warning("resume: %d row(s) of %s could not be read back; moved to all_points.rejected.csv, their "
+                    "points are evaluated again", store.rejected_rows, store.all_path)
     if store.previous:
         log.info("resuming %s: %d points on disk will be reused as the scan replays", run_dir,
                  len(store.previous))
@@ -155,6 +172,7 @@ def run_scan(input_path: str | Path, *, seed: int | None = None, debug: bool | N
         raise
     finally:
         runner.close()
+        folder.journal.clear()  # the run stopped under our control: nothing it had in flight killed it
         if status == "finished" and runner.evaluated and not runner.valid:
             reasons = "; ".join(f"{n}x {why}" for why, n in runner.failures.most_common(3))
             status, error = "failed", ScanError(f"every one of the {runner.evaluated} evaluated points failed: "
@@ -178,6 +196,7 @@ def run_scan(input_path: str | Path, *, seed: int | None = None, debug: bool | N
             log.info(line)
         log.removeHandler(handler)
         handler.close()
+        folder.release()
     if status == "interrupted":
         raise KeyboardInterrupt
     if error is not None:

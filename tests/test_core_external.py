@@ -25,6 +25,10 @@ MODES = {  # mode -> expected fragment of the error (None: a good point)
     7: None,  # leaves a child process behind but reports success
     8: "killed by SIGSEGV",
     9: "bad.out was not written",
+    10: "bad: observable y is nan (not a finite number)",
+    11: "bad: observable y is -inf (not a finite number)",
+    12: None,  # leaves a double-forked daemon behind (its own session) but reports success
+    13: "the process evaluating this point died twice (killed by SIGKILL)",  # killed its parent's group
 }
 
 
@@ -69,21 +73,23 @@ def test_bad_program_points_are_invalid_with_reasons_and_nothing_is_lost(tmp_pat
             assert float(row["loss_y"]) == pytest.approx(-MAX_LOSS * math.expm1(-((x * x - 1) ** 2 / 2) / MAX_LOSS))
         else:
             assert row["valid"] == "False", row
-            assert expected in row["error"] and row["error"].startswith("bad"), row["error"]
+            assert expected in row["error"], row["error"]
+            assert row["error"].startswith("bad") or mode == 13, row["error"]
             assert row["y"] == "nan" and float(row["NLL"]) > 710.78
     valid_rows = list(csv.DictReader(open(run_dir / "Spectrum_Files" / "SLHA_output.csv")))
-    assert sorted(int(float(r["mode"])) for r in valid_rows) == [0, 0, 7, 7]
+    assert sorted(int(float(r["mode"])) for r in valid_rows) == [0, 0, 7, 7, 12, 12]
     summary = json.loads((run_dir / "summary.json").read_text())
-    assert (summary["status"], summary["evaluations"], summary["valid"]) == ("finished", 20, 4)
-    assert sum(summary["failures"].values()) == 16
+    assert (summary["status"], summary["evaluations"], summary["valid"]) == ("finished", 28, 6)
+    assert set(summary["failures"].values()) == {2}  # each way of failing, twice (the 10 commonest kept)
     log = (run_dir / "bsmart.log").read_text()
-    assert "finished: 20 evaluations, 4 valid" in log
+    assert "finished: 28 evaluations, 6 valid" in log
 
 
 def test_no_child_process_and_no_temporary_folder_is_left(tmp_path):
     _, pids = _scan(tmp_path, cores=1)
     children = [int(p.read_text()) for p in pids.iterdir()]
-    assert len(children) == 2  # mode 7 ran twice and left a `sleep 300` child each time
+    # mode 7 ran twice and left a `sleep 300` child each time; mode 12 a daemon in its own session
+    assert sorted(p.name.split("_")[0] for p in pids.iterdir()) == ["child", "child", "daemon", "daemon"]
     deadline = time.time() + 5
     while any(_alive(pid) for pid in children) and time.time() < deadline:
         time.sleep(0.1)

@@ -37,7 +37,8 @@ def _run(tmp_path: Path, data: dict, *extra: str, name: str = "input.json") -> P
 def test_random_writes_the_run_folder(tmp_path: Path) -> None:
     run_dir = _run(tmp_path, TOY)
     assert sorted(p.name for p in run_dir.iterdir()) == [
-        "Spectrum_Files", "all_points.csv", "bsmart.log", "good_points.csv", "input.json", "summary.json"]
+        ".bsmart", "Spectrum_Files", "all_points.csv", "bsmart.log", "good_points.csv", "input.json", "summary.json"]
+    assert sorted(p.name for p in (run_dir / ".bsmart").iterdir()) == ["lock", "run"]  # unlocked: no holder
     rows = _rows(run_dir / "all_points.csv")
     assert list(rows[0])[:4] == ["ID", "x1", "x2", "F2d"]
     assert list(rows[0])[4:] == ["loss_F2d", "NLL", "valid", "good", "iteration", "seconds", "error"]
@@ -165,7 +166,6 @@ def test_python_function_codes(tmp_path: Path, function: str) -> None:
             "Codes": {"mine": {"Run": True, "Function": function, "Observables": {
                 "mass": {"SCALING": "GAUSS", "MEAN": 50, "VARIANCE": 10, "VALID": [0, 80]},
                 "ratio": {"SCALING": "OFF"},
-                "label": {},
                 "double": {"FUNCTION": "2*mass + ratio"}}},
                 "second": {"Run": "True", "Function": "mycode.py:with_settings", "Settings": {"scale": 3},
                            "Observables": {"scaled": {}}}}}
@@ -189,7 +189,7 @@ def test_python_function_codes(tmp_path: Path, function: str) -> None:
             assert float(r["mass"]) == pytest.approx(mass) and float(r["ratio"]) == pytest.approx(y / x)
             assert float(r["double"]) == pytest.approx(2 * mass + y / x)
             assert float(r["scaled"]) == pytest.approx(3 * x)
-            assert r["label"] == "nan"  # not a number
+            assert "label" not in r  # returned but not declared: not a column
             statuses.add("valid")
     assert statuses == {"raised", "outside VALID", "valid"}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from bsmart.errors import CodeError, ExpressionError, UnknownNameError
 from bsmart.expr import Expression
@@ -22,16 +22,23 @@ class CodeOutput:
 
 
 class Code:
-    """Base of every code. ``run`` gets the expression environment and the point's folder."""
+    """Base of every code. ``run`` gets the expression environment and the point's folder.
+
+    ``timeout`` (seconds) bounds one run; a worker process enforces it by killing itself off,
+    unless the code is ``self_timed`` (it ends its own runs on time, with a clearer reason).
+    ``isolated`` codes (user functions, programs) always run in a worker process."""
 
     kind = "code"
     needs_workdir = False
+    isolated = True
+    self_timed = False
 
     def __init__(self, name: str, observables: Mapping[str, Observable] | None = None,
-                 conditions: Sequence[Expression] = ()):
+                 conditions: Sequence[Expression] = (), timeout: float = 600.0):
         self.name = name
         self.observables = dict(observables or {})
         self.conditions = tuple(conditions)
+        self.timeout = timeout
 
     def run(self, env: Mapping[str, Any], workdir: Path | None) -> CodeOutput:
         raise NotImplementedError
@@ -45,6 +52,13 @@ def _as_float(value: Any) -> float:
         return float(value)
     except (TypeError, ValueError):
         return math.nan
+
+
+def _finite(code: str | None, name: str, value: float) -> float:
+    """An observable that is NaN or infinite has no likelihood: the point is invalid, with the reason."""
+    if not math.isfinite(value):
+        raise CodeError(f"{code + ': ' if code else ''}observable {name} is {value} (not a finite number)")
+    return value
 
 
 class Chain:
@@ -64,6 +78,10 @@ class Chain:
     def needs_workdir(self) -> bool:
         return any(code.needs_workdir for code in self.codes)
 
+    @property
+    def isolated(self) -> bool:
+        return any(code.isolated for code in self.codes)
+
     def environment(self, variables: Mapping[str, float]) -> dict[str, Any]:
         env: dict[str, Any] = dict(variables)
         env["VARIABLE"] = [variables[n] for n in self.variable_names]
@@ -74,24 +92,29 @@ class Chain:
                 raise CodeError(f"derived variable {name}: {exc}") from None
         return env
 
-    def evaluate(self, variables: Mapping[str, float], workdir: Path | None = None) -> dict[str, float]:
-        """Observables of one point; raises CodeError when the point is invalid.
+    def evaluate(self, variables: Mapping[str, float], workdir: Path | None = None,
+                 on_code: Callable[[int], None] | None = None) -> dict[str, float]:
+        """Observables of one point; raises CodeError when the point is invalid (a code failed,
+        or an observable is NaN or infinite). ``on_code(i)`` is called as the i-th code starts.
 
         The CodeError carries the observables computed before the failure in ``partial``, so
         that an invalid point still shows e.g. the mass that failed its VALID bounds."""
         values: dict[str, float] = {}
         try:
-            self._evaluate(variables, workdir, values)
+            self._evaluate(variables, workdir, values, on_code)
         except CodeError as exc:
             exc.partial = dict(values)
             raise
         return values
 
-    def _evaluate(self, variables: Mapping[str, float], workdir: Path | None, values: dict[str, float]) -> None:
+    def _evaluate(self, variables: Mapping[str, float], workdir: Path | None, values: dict[str, float],
+                  on_code: Callable[[int], None] | None) -> None:
         env = self.environment(variables)
         protected = set(env)
         spectrum = None
-        for code in self.codes:
+        for index, code in enumerate(self.codes):
+            if on_code is not None:
+                on_code(index)
             out = code.run(env, workdir)
             for key, value in out.values.items():
                 if key not in protected:
@@ -103,7 +126,7 @@ class Chain:
                     value = self._value(obs, out.values, out.slha, env)
                 except CodeError as exc:
                     raise CodeError(f"{code.name}: {exc}") from None
-                values[name] = env[name] = value
+                values[name] = env[name] = _finite(code.name, name, value)
                 if obs.valid is not None and not (obs.valid[0] <= value <= obs.valid[1]):
                     raise CodeError(f"{code.name}: {name} = {value:g} outside VALID "
                                     f"[{obs.valid[0]:g}, {obs.valid[1]:g}]")
@@ -115,7 +138,7 @@ class Chain:
                 if not ok:
                     raise CodeError(f"{code.name}: condition '{condition.source}' is false")
         for name, obs in self.global_observables.items():
-            values[name] = env[name] = self._value(obs, env, spectrum, env)
+            values[name] = env[name] = _finite(None, name, self._value(obs, env, spectrum, env))
 
     @staticmethod
     def _value(obs: Observable, raw: Mapping[str, Any], doc: Any, env: Mapping[str, Any]) -> float:

@@ -1,7 +1,8 @@
 """An external program that reads and writes SLHA files (SPheno, micrOMEGAs, simsusy, ...).
 
-Each point runs in its own folder, without a shell, in a new process group with a
-timeout: on timeout, and after every run, the whole group is killed so that no child is
+Each point runs in its own folder, without a shell, in a new session with a timeout: on
+timeout, and after every run, its process group and every process that carries its tag
+(daemons that left the group, see :mod:`bsmart.processes`) are killed, so that nothing is
 left behind. A crash, a timeout, a non-zero exit or a missing/unparsable output raises
 CodeError, which makes the point invalid and never stops the scan.
 """
@@ -11,21 +12,16 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import uuid
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from bsmart.codes.base import Code, CodeOutput
 from bsmart.errors import CodeError
+from bsmart.processes import TAG, kill_group, kill_tagged
 from bsmart.slha import Template, read_slha
 
 PLACEHOLDERS = ("{InputFile}", "{OutputFile}")
-
-
-def _kill_group(pid: int) -> None:
-    try:
-        os.killpg(pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def _tail(path: Path, limit: int = 300) -> str:
@@ -47,15 +43,15 @@ def _tail(path: Path, limit: int = 300) -> str:
 class ExternalCode(Code):
     kind = "external"
     needs_workdir = True
+    self_timed = True
 
     def __init__(self, name: str, command: Sequence[str], input_file: str | None = None,
                  output_file: str | None = None, template: Template | None = None, timeout: float = 600.0,
                  environment: Mapping[str, str] | None = None, **kwargs: Any):
-        super().__init__(name, **kwargs)
+        super().__init__(name, timeout=timeout, **kwargs)
         self.command = list(command)
         self.input_file, self.output_file = input_file, output_file
         self.template = template
-        self.timeout = timeout
         self.environment = dict(environment or {})
 
     def arguments(self) -> list[str]:
@@ -76,7 +72,8 @@ class ExternalCode(Code):
         if self.output_file and self.output_file != self.input_file:
             (workdir / self.output_file).unlink(missing_ok=True)
         stdout, stderr = workdir / f"{self.name}.stdout", workdir / f"{self.name}.stderr"
-        process_env = {**os.environ, **self.environment} if self.environment else None
+        tag = f"{os.environ.get(TAG, '')}{self.name}-{uuid.uuid4().hex}"  # this run of this program
+        process_env = {**os.environ, **self.environment, TAG: tag}
         with open(stdout, "wb") as out, open(stderr, "wb") as err:
             try:
                 process = subprocess.Popen(self.arguments(), cwd=workdir, stdin=subprocess.DEVNULL, stdout=out,
@@ -86,11 +83,12 @@ class ExternalCode(Code):
             try:
                 returncode = process.wait(timeout=self.timeout)
             except subprocess.TimeoutExpired:
-                _kill_group(process.pid)
+                kill_group(process.pid)
                 process.wait()
                 raise CodeError(f"{self.name} timed out after {self.timeout:g} s") from None
             finally:
-                _kill_group(process.pid)  # children it left behind
+                kill_group(process.pid)  # children it left behind, in its group
+                kill_tagged(tag)  # and those that left the group (double-forked daemons)
         if returncode < 0:
             try:
                 signame = signal.Signals(-returncode).name

@@ -81,7 +81,7 @@ class PythonCode(Code):
         point = {k: v for k, v in env.items() if k != "VARIABLE"}
         try:
             result = func(point, self.settings) if self._takes_settings else func(point)
-        except Exception as exc:  # any failure of user code makes the point invalid
+        except BaseException as exc:  # sys.exit and KeyboardInterrupt too: user code fails its point only
             raise CodeError(f"{self.name}: {type(exc).__name__}: {exc}") from None
         if not isinstance(result, Mapping):
             raise CodeError(f"{self.name} returned {type(result).__name__}, expected a dict of observables")

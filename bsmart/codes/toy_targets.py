@@ -106,6 +106,7 @@ class ToyTargets(Code):
     """BSMArt's ``toy_targets`` code, extended with the MLscanner targets and shells."""
 
     kind = "toy_targets"
+    isolated = False  # bsmart's own arithmetic: cannot hang or crash, may run in the main process
 
     def __init__(self, name: str, settings: Mapping[str, Any] | None = None, variable_names: Sequence[str] = (),
                  **kwargs: Any):

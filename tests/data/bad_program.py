@@ -58,3 +58,18 @@ elif mode == 8:  # killed by a signal
     os.kill(os.getpid(), signal.SIGSEGV)
 elif mode == 9:  # no output file at all, exit 0
     pass
+elif mode in (10, 11):  # a value that is not a number: NaN or infinite
+    with open(out, "w") as fh:
+        fh.write(f"Block BADOUT\n    1   {'nan' if mode == 10 else '-inf'}\n    2   {x + 1:.8E}\n")
+elif mode == 12:  # a double-forked daemon in a session of its own, then success
+    if os.fork() == 0:
+        os.setsid()
+        if os.fork() == 0:
+            with open(os.path.join(pid_dir, f"daemon_{os.getpid()}"), "w") as fh:
+                fh.write(str(os.getpid()))
+            time.sleep(300)
+        os._exit(0)
+    os.wait()
+    good()
+elif mode == 13:  # kill the process group of the process that started us
+    os.killpg(os.getpgid(os.getppid()), signal.SIGKILL)

@@ -15,6 +15,7 @@ torch is imported lazily (inside the functions that need it) so that ``bsmart li
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import math
 from concurrent.futures import ThreadPoolExecutor
@@ -420,54 +421,108 @@ class Adapter:
 
     # -- persistence -------------------------------------------------------------------
     def save(self, folder: Path, space: Space, method: str) -> None:
-        """``model.json`` (what is needed to reload and map points) + ``model.pt`` or ``.joblib``
-        (Target "Observables": the per-observable learners, scalers, likelihoods and validity)."""
-        import joblib
-
-        if self.observables is not None:
-            learner_file = "model.joblib"
-            joblib.dump({"observables": self.observables, "per_observable": self.per_observable,
-                         "validity": self.validity}, folder / learner_file)
-        elif isinstance(self.learner, TorchMLP):
-            learner_file = "model.pt"
-            self.learner.save(folder / learner_file)
-        else:
-            learner_file = "model.joblib"
-            joblib.dump(self.learner, folder / learner_file)
+        """``model.json`` (what is needed to reload and map points, as plain JSON) and the learners:
+        ``learner.pt`` (torch weights) or ``learner.skops``; with Target "Observables" one
+        ``learner_<j>`` per observable, and ``validity.skops``. No file holds code (no pickle)."""
+        learners = {"learner": self.learner} if self.observables is None else \
+            {f"learner_{j}": fitted[0] for j, fitted in enumerate(self.per_observable.get(n) for n in self.observables)
+             if fitted is not None}
+        if self.validity is not None:
+            learners["validity"] = self.validity
+        files = {}
+        for stem, learner in learners.items():
+            files[stem] = _save_learner(learner, folder, stem)
         meta = {
-            "method": method, "kind": self.kind, "threshold": self.threshold, "learner_file": learner_file,
+            "method": method, "kind": self.kind, "threshold": self.threshold, "files": files,
             "target": "classes" if self.kind == "classifier" else ("Observables" if self.observables else "NLL"),
             "single_class": self._single_class, "target_mean": self.scaler.mean, "target_std": self.scaler.std,
             "variables": [{"name": v.name, "lower": v.lower, "upper": v.upper, "prior": v.prior}
                           for v in space.variables],
+            "observables": None if self.observables is None else [
+                {"likelihood": _likelihood_json(obs),
+                 "scaler": None if self.per_observable.get(name) is None
+                 else dataclasses.asdict(self.per_observable[name][1])}
+                for name, obs in self.observables.items()],
             "score": "probability of good" if self.kind == "classifier" else "-standardised log(1+NLL)",
         }
         (folder / MODEL_JSON).write_text(json.dumps(meta, indent=2) + "\n")
 
 
+# sklearn's own estimators are trusted by skops; these are the inner types our learners hold
+SKOPS_TRUSTED = ["sklearn.tree._tree.Tree", "sklearn.neighbors._kd_tree.KDTree",
+                 "sklearn.metrics._dist_metrics.EuclideanDistance64"]
+LEARNER_SUFFIXES = (".pt", ".skops")
+LIKELIHOOD_FIELDS = ("name", "scaling", "mean", "sigma", "lower_bound", "upper_bound", "log_scaling")
+
+
+def _likelihood_json(obs: Observable) -> dict[str, Any]:
+    return {key: getattr(obs, key) for key in LIKELIHOOD_FIELDS}
+
+
+def _save_learner(learner: Any, folder: Path, stem: str) -> str:
+    if isinstance(learner, TorchMLP):
+        learner.save(folder / f"{stem}.pt")
+        return f"{stem}.pt"
+    import skops.io
+
+    skops.io.dump(learner, folder / f"{stem}.skops")
+    return f"{stem}.skops"
+
+
+def _load_learner(folder: Path, stem: str, name: Any, device: str) -> Any:
+    """A learner file, by a name bsmart chose; never a path that leaves the model folder."""
+    if not isinstance(name, str) or name not in (stem + suffix for suffix in LEARNER_SUFFIXES):
+        raise ConfigError(f"{folder / MODEL_JSON}: learner file {name!r} is not {stem}.pt or {stem}.skops")
+    path = (folder / name).resolve()
+    if path.parent != folder.resolve() or not path.is_file():
+        raise ConfigError(f"{folder / name} is missing, or a link out of the model folder")
+    if path.suffix == ".pt":
+        try:
+            return TorchMLP.load(path, device)
+        except Exception as exc:  # torch refuses anything but plain tensors and numbers (weights_only)
+            raise ConfigError(f"{path} is not a bsmart torch model: {str(exc).splitlines()[0][:200]}") from None
+    import skops.io
+
+    try:
+        return skops.io.load(path, trusted=SKOPS_TRUSTED)
+    except Exception as exc:  # untrusted types, or not a skops file at all
+        raise ConfigError(f"{path} is not a model bsmart can load safely: {str(exc).splitlines()[0][:200]}") \
+            from None
+
+
 def load_model(folder: Path, device: str = "auto") -> tuple[Adapter, Space, dict[str, Any]]:
-    """Reload a saved model: the adapter, the space its inputs live in, and its metadata."""
+    """Reload a saved model: the adapter, the space its inputs live in, and its metadata.
+    Only JSON, torch weights (``weights_only``) and skops files with trusted types are read."""
     folder = Path(folder)
     meta_path = folder / MODEL_JSON
     if not meta_path.is_file():
         raise ConfigError(f"no saved model in {folder} (expected {MODEL_JSON}; only MLScanner runs save one)")
-    meta = json.loads(meta_path.read_text())
-    path = folder / meta["learner_file"]
-    if path.suffix == ".pt":
-        adapter = Adapter(TorchMLP.load(path, device), meta["kind"], meta["threshold"])
-    else:
-        import joblib
-
-        saved = joblib.load(path)
-        if meta.get("target") == "Observables":
-            adapter = Adapter(None, meta["kind"], meta["threshold"], saved["observables"])
-            adapter.per_observable, adapter.validity = saved["per_observable"], saved["validity"]
+    try:
+        meta = json.loads(meta_path.read_text())
+        files = meta["files"]
+        observables = None
+        if meta.get("observables") is not None:
+            observables = {o["likelihood"]["name"]: Observable(**{k: o["likelihood"][k] for k in LIKELIHOOD_FIELDS})
+                           for o in meta["observables"]}
+        adapter = Adapter(None, meta["kind"], meta["threshold"], observables)
+        if observables is None:
+            adapter.learner = _load_learner(folder, "learner", files.get("learner"), device)
         else:
-            adapter = Adapter(saved, meta["kind"], meta["threshold"])
-    adapter.scaler = TargetScaler(meta["target_mean"], meta["target_std"])
-    adapter._single_class = meta.get("single_class")
+            for j, (name, saved) in enumerate(zip(observables, meta["observables"])):
+                stem = f"learner_{j}"
+                adapter.per_observable[name] = None if saved["scaler"] is None else (
+                    _load_learner(folder, stem, files.get(stem), device), ValueScaler(**saved["scaler"]))
+            if "validity" in files:
+                adapter.validity = _load_learner(folder, "validity", files["validity"], device)
+        adapter.scaler = TargetScaler(float(meta["target_mean"]), float(meta["target_std"]))
+        adapter._single_class = meta.get("single_class")
+        space = Space([Variable(str(v["name"]), float(v["lower"]), float(v["upper"]), str(v["prior"]))
+                       for v in meta["variables"]])
+    except ConfigError:
+        raise
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ConfigError(f"{meta_path} is not a model bsmart saved: {type(exc).__name__}: {exc}") from None
     adapter.fitted = True
-    space = Space([Variable(v["name"], v["lower"], v["upper"], v["prior"]) for v in meta["variables"]])
     return adapter, space, meta
 
 
