@@ -74,22 +74,46 @@ class RunConfig:
         return (self.base_dir / Path(value).expanduser()).resolve()
 
 
+MAX_INPUT_BYTES = 50_000_000
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """JSON objects whose keys are unique: a second "x1" would silently replace the first."""
+    obj: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in obj:
+            raise ConfigError(f"key {key!r} appears twice in one object (the second would replace the first)")
+        obj[key] = value
+    return obj
+
+
 def read_json(path: Path) -> dict[str, Any]:
+    file = str(path)
+    if not path.exists():
+        raise ConfigError("input file does not exist", file=file)
+    if not path.is_file():  # a FIFO would hang, a device never end
+        raise ConfigError("input file is not a regular file (a folder, FIFO or device)", file=file)
+    if path.stat().st_size > MAX_INPUT_BYTES:
+        raise ConfigError(f"input file is larger than {MAX_INPUT_BYTES // 1_000_000} MB", file=file)
     try:
         text = path.read_text()
     except OSError as exc:
-        raise ConfigError(f"cannot read input file: {exc.strerror}", file=str(path)) from None
+        raise ConfigError(f"cannot read input file: {exc.strerror}", file=file) from None
     except UnicodeDecodeError:
-        raise ConfigError("input file is not UTF-8 text", file=str(path)) from None
+        raise ConfigError("input file is not UTF-8 text", file=file) from None
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_pairs_hook=_unique_keys)
+    except ConfigError as exc:
+        raise exc.in_file(file) from None
     except json.JSONDecodeError as exc:
-        raise ConfigError(f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}", file=str(path)) \
+        raise ConfigError(f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}", file=file) \
             from None
-    except RecursionError:
-        raise ConfigError("invalid JSON: nested too deeply", file=str(path)) from None
+    except (RecursionError, MemoryError):
+        raise ConfigError("invalid JSON: nested too deeply", file=file) from None
+    except ValueError as exc:  # e.g. an integer of more than 4300 digits
+        raise ConfigError(f"invalid JSON: {str(exc).split(';')[0]}", file=file) from None
     if not isinstance(data, dict):
-        raise ConfigError("the top level must be a JSON object", file=str(path))
+        raise ConfigError("the top level must be a JSON object", file=file)
     return data
 
 
@@ -108,8 +132,9 @@ def _check_name(name: str, where: str, file: str) -> None:
     if not isinstance(name, str) or not _NAME_RE.match(name):
         raise ConfigError(f"name {name!r} must start with a letter and use letters, digits, _ . + - ( ) [ ]",
                           file=file, where=where)
-    if name in RESERVED_NAMES:
-        raise ConfigError(f"name '{name}' is reserved for an output column", file=file, where=where)
+    if name in RESERVED_NAMES or name.startswith("loss_"):
+        raise ConfigError(f"name '{name}' is reserved for an output column (ID, NLL, valid, good, iteration, "
+                          f"seconds, error, loss_<observable>)", file=file, where=where)
 
 
 def scan_name_of(raw: Mapping[str, Any], file: str) -> str:
@@ -181,11 +206,13 @@ def parse_variable(name: str, spec: Any, file: str) -> Variable:
 
 # -- observables -----------------------------------------------------------------------------
 
-def _optional_float(spec: Mapping[str, Any], key: str, where: str, file: str) -> float | None:
+def _optional_float(spec: Mapping[str, Any], key: str, where: str, file: str, *, finite: bool = False) \
+        -> float | None:
+    """A number or nothing; bounds may be "inf"/"-inf", a MEAN or width (``finite``) may not."""
     if spec.get(key) is None:
         return None
     value = spec[key]
-    if isinstance(value, str) and value.strip().lower().lstrip("+-") in ("inf", "infinity"):
+    if not finite and isinstance(value, str) and value.strip().lower().lstrip("+-") in ("inf", "infinity"):
         return -math.inf if value.strip().startswith("-") else math.inf
     return parse_float(value, f"{where}.{key}", file)
 
@@ -217,10 +244,10 @@ def parse_observable(name: str, spec: Any, file: str, code: str | None, known_na
             function = Expression(str(spec["FUNCTION"]))
         except ExpressionError as exc:
             raise ConfigError(str(exc), file=file, where=f"{where}.FUNCTION") from None
-    mean = _optional_float(spec, "MEAN", where, file)
-    sigma = _optional_float(spec, "VARIANCE", where, file)
+    mean = _optional_float(spec, "MEAN", where, file, finite=True)
+    sigma = _optional_float(spec, "VARIANCE", where, file, finite=True)
     if sigma is None:
-        sigma = _optional_float(spec, "SIGMA", where, file)
+        sigma = _optional_float(spec, "SIGMA", where, file, finite=True)
     if "RANGE" in spec and spec["RANGE"] is not None:
         lo, hi = _number_pair(spec["RANGE"], f"{where}.RANGE", file)
         if mean is None:
@@ -389,10 +416,11 @@ def _check_expression_names(codes: list[Code], observables: Mapping[str, Observa
 # -- the whole file -------------------------------------------------------------------------
 
 def load_config(path: str | Path, seed: int | None = None, debug: bool | None = None) -> RunConfig:
-    path = Path(path).expanduser().resolve()
+    try:
+        path = Path(path).expanduser().resolve()
+    except (OSError, ValueError) as exc:  # a NUL in the name, say
+        raise ConfigError(f"bad input file name: {exc}", file=str(path)[:200]) from None
     file = str(path)
-    if not path.is_file():
-        raise ConfigError("input file does not exist", file=file)
     raw = read_json(path)
     try:
         return build_config(raw, path, seed=seed, debug=debug)
@@ -410,10 +438,14 @@ def build_config(raw: Mapping[str, Any], path: Path, seed: int | None = None, de
     setup = _block(raw, "Setup", file)
     scan_name = scan_name_of(raw, file)
 
+    for key in TOP_KEYS - {"Scan"}:
+        if key in raw and raw[key] is not None and not isinstance(raw[key], dict):
+            raise ConfigError(f"must be a JSON object, got {str(raw[key])[:40]}", file=file, where=key)
     run_name = setup.get("RunName") or "BSMArt_run"
-    if not isinstance(run_name, str) or Path(run_name).is_absolute() or ".." in Path(run_name).parts:
-        raise ConfigError(f"{run_name!r} must be a relative folder name without '..'", file=file,
-                          where="Setup.RunName")
+    if not isinstance(run_name, str) or Path(run_name).is_absolute() or ".." in Path(run_name).parts \
+            or len(run_name) > 200 or any(ord(c) < 32 for c in run_name):
+        raise ConfigError(f"{str(run_name)[:60]!r} must be a relative folder name without '..' or control "
+                          f"characters, at most 200 characters", file=file, where="Setup.RunName")
     cores = parse_int(setup.get("Cores", 1), "Setup.Cores", file)
     if not 1 <= cores <= 1024:
         raise ConfigError(f"must be between 1 and 1024, got {cores}", file=file, where="Setup.Cores")
@@ -435,7 +467,9 @@ def build_config(raw: Mapping[str, Any], path: Path, seed: int | None = None, de
             threshold = parse_float(value, where, file)
     skip_slha = parse_bool(setup.get("Skip SLHA Files", False), "Setup.Skip SLHA Files", file)
     temp_dir = setup.get("Temporary Directory")
-    temp_dir = (path.parent / Path(str(temp_dir)).expanduser()).resolve() if temp_dir else None
+    if temp_dir and (not isinstance(temp_dir, str) or "\0" in temp_dir or len(temp_dir) > 1000):
+        raise ConfigError(f"{str(temp_dir)[:60]!r} is not a folder name", file=file, where="Setup.Temporary Directory")
+    temp_dir = (path.parent / Path(temp_dir).expanduser()).resolve() if temp_dir else None
     environment = setup.get("Environment Variables") or {}
     if not isinstance(environment, dict):
         raise ConfigError("must be a JSON object", file=file, where="Setup.Environment Variables")
@@ -475,6 +509,9 @@ def build_config(raw: Mapping[str, Any], path: Path, seed: int | None = None, de
     codes = [c for name, spec in codes_spec.items() if (c := parse_code(name, spec, ctx)) is not None]
     if not codes:
         raise ConfigError("no code has Run set to true", file=file, where="Codes")
+    if blocks and not ctx["template_used"]:
+        raise ConfigError("no code reads an SLHA template (an external code's InputFile) for these entries to go "
+                          "into", file=file, where="Blocks")
     for code in codes:
         if environment:
             if hasattr(code, "environment"):

@@ -75,6 +75,9 @@ def _compile(node: ast.AST) -> Evaluator:
             value = name == "True"
             return lambda env: value
 
+        if name == "VARIABLE":  # a list: arithmetic on it would repeat it (VARIABLE * 10**8 takes GBs)
+            raise ExpressionError("VARIABLE must be indexed, as VARIABLE[i]")
+
         def lookup(env: Mapping[str, Any]) -> Any:
             if name in env:
                 return env[name]
@@ -161,9 +164,11 @@ class Expression:
         self.source = source
         try:
             tree = ast.parse(source.strip(), mode="eval")
+            self._fn = _compile(tree)
         except SyntaxError as exc:
             raise ExpressionError(f"cannot parse '{source}': {exc.msg}") from None
-        self._fn = _compile(tree)
+        except (RecursionError, MemoryError):
+            raise ExpressionError(f"'{source[:40]}...' is nested too deeply") from None
         self.names = frozenset(
             n.id for n in ast.walk(tree) if isinstance(n, ast.Name)
         ) - set(MATH_FUNCTIONS) - set(MATH_CONSTANTS) - MODULE_ALIASES - {"True", "False"}
@@ -175,6 +180,8 @@ class Expression:
             raise
         except (ArithmeticError, ValueError, TypeError) as exc:
             raise ExpressionError(f"'{self.source}': {exc}") from None
+        except (RecursionError, MemoryError):
+            raise ExpressionError(f"'{self.source[:40]}...' is nested too deeply") from None
 
     def __repr__(self) -> str:
         return f"Expression({self.source!r})"

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import csv
 import json
+from array import array
 import math
 import os
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
@@ -207,61 +209,138 @@ class PointTable:
         return f"{len(self.physical)} of {self.rows_read} rows used" + (f" (skipped: {skipped})" if skipped else "")
 
 
+MAX_LINE = 1_000_000  # characters; a longer line is no row of numbers
+
+
+def _csv_lines(fh: Any) -> Iterable[list[str] | str]:
+    """The rows of a CSV, one per line (a quote left open spoils its line only), or for a line
+    that cannot be a row, the reason; read in bounded memory, whatever the line lengths."""
+    while True:
+        line = fh.readline(MAX_LINE)
+        if not line:
+            return
+        if not line.endswith("\n") and len(line) == MAX_LINE:
+            while (rest := fh.readline(MAX_LINE)) and not rest.endswith("\n"):
+                pass  # skip the rest of the long line
+            yield f"a line longer than {MAX_LINE} characters"
+            continue
+        line = line.rstrip("\r\n")
+        if not line.strip():
+            continue
+        if '"' not in line:
+            yield line.split(",")
+            continue
+        try:
+            yield next(csv.reader([line], strict=True))
+        except (csv.Error, StopIteration):
+            yield "a malformed quoted field"
+
+
+def _number(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        return math.nan
+
+
+def csv_header(path: Path, where: str) -> list[str]:
+    """The column names of a CSV; a one-line error when the file cannot be a CSV of points."""
+    if not path.is_file():
+        raise ConfigError(f"file {path} does not exist or is not a regular file", where=where)
+    with open(path, newline="", encoding="utf-8", errors="replace") as fh:
+        first = next(iter(_csv_lines(fh)), None)
+    if not isinstance(first, list):
+        raise ConfigError(f"{path} is not a CSV with a header line" + (f" ({first})" if first else " (empty)"),
+                          where=where)
+    return [name.strip() for name in first]
+
+
+def check_columns(path: Path, space: Space, where: str, *, need_nll: bool = False,
+                  observables: Mapping[str, Any] | None = None) -> list[str]:
+    """The header of a CSV of points, checked: a column per free variable, and where the NLL is
+    needed, an NLL column or one per used observable. Cheap: the rows are not read."""
+    header = csv_header(path, where)
+    missing = [v.name for v in space.variables if v.name not in header and not v.fixed]
+    if missing:
+        raise ConfigError(f"{path} has no column(s) {missing} (columns: {header[:20]})", where=where)
+    if need_nll and _nll_source(header, observables) is None:
+        raise ConfigError(f"{path} has no NLL column and no columns for the used observables", where=where)
+    return header
+
+
+def _nll_source(header: Sequence[str], observables: Mapping[str, Any] | None) -> str | None:
+    used = [n for n, o in (observables or {}).items() if o.used]
+    if "NLL" in header:
+        return "NLL"
+    return "observables" if used and all(n in header for n in used) else None
+
+
 def read_points_csv(path: Path, space: Space, *, need_nll: bool = False, where: str = "InitCSV",
                     observables: Mapping[str, Any] | None = None) -> PointTable:
     """Read the variable columns (and NLL) of a CSV written by bsmart, BSMArt or by hand.
 
-    Rows with a non-numeric or NaN variable, outside the declared ranges, or duplicated, are
-    skipped and counted. The NLL comes from an ``NLL`` column, else it is recomputed from
-    observable columns named as the configured observables, else it is missing.
+    The file is streamed, keeping only the numbers it needs (a 1 GB file takes memory for its
+    numbers, not its text). Rows with the wrong number of fields, a malformed quote, a
+    non-numeric or NaN variable or NLL, outside the declared ranges, or duplicated (at the
+    precision the codes see) are skipped and counted with their reason; a file with no usable
+    row is an error. The NLL comes from an ``NLL`` column, else it is recomputed from observable
+    columns named as the configured observables, else it is missing.
     """
-    import pandas as pd
-
     path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"file {path} does not exist", where=where)
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, on_bad_lines="skip", engine="python")
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as exc:
-        raise ConfigError(f"{path} is not a readable CSV: {str(exc).splitlines()[0][:200]}", where=where) from None
-    frame.columns = [str(c).strip() for c in frame.columns]
-    missing = [n for n in space.names if n not in frame.columns]
-    free_missing = [n for n in missing if not next(v for v in space.variables if v.name == n).fixed]
-    if free_missing:
-        raise ConfigError(f"{path} has no column(s) {free_missing} (columns: {list(frame.columns)[:20]})",
-                          where=where)
-    rows_read = len(frame)
-    physical = np.empty((rows_read, len(space.names)))
-    for i, var in enumerate(space.variables):
-        if var.name in frame.columns:
-            physical[:, i] = pd.to_numeric(frame[var.name].str.strip(), errors="coerce").to_numpy(float)
-        else:
-            physical[:, i] = var.lower
+    header = check_columns(path, space, where, need_nll=need_nll, observables=observables)
+    index = {name: i for i, name in reversed(list(enumerate(header)))}  # the first of repeated names
+    observables = dict(observables or {})
+    value_names = [n for n in observables if n in index]
+    nll_source = _nll_source(header, observables)
+    # the columns to read; a fixed variable without a column takes its value
+    wanted = [(index.get(v.name), v.lower) for v in space.variables] + [(index[n], math.nan) for n in value_names] \
+        + ([(index["NLL"], math.nan)] if nll_source == "NLL" else [])
+    numbers = array("d")  # row-major, len(wanted) per row: 8 bytes a number
+    skipped: Counter[str] = Counter()
+    rows_read = 0
+    with open(path, newline="", encoding="utf-8", errors="replace") as fh:
+        lines = iter(_csv_lines(fh))
+        next(lines, None)  # the header
+        for row in lines:
+            rows_read += 1
+            if isinstance(row, str):
+                skipped[row] += 1
+            elif len(row) != len(header):
+                skipped["a wrong number of fields"] += 1
+            else:
+                numbers.extend(default if i is None else _number(row[i].strip()) for i, default in wanted)
+    table = np.frombuffer(numbers, dtype=float).reshape(-1, len(wanted))  # a view: no second copy
+    nv = len(space.variables)
+    physical = table[:, :nv]
+    values = {n: table[:, nv + j] for j, n in enumerate(value_names)}
     nll = None
-    values = {n: pd.to_numeric(frame[n].str.strip(), errors="coerce").to_numpy(float)
-              for n in (observables or {}) if n in frame.columns}
-    if "NLL" in frame.columns:
-        nll = pd.to_numeric(frame["NLL"].str.strip(), errors="coerce").to_numpy(float)
-    elif observables and all(name in frame.columns for name, o in observables.items() if o.used):
+    if nll_source == "NLL":
+        nll = table[:, -1]
+    elif nll_source == "observables":
         from bsmart.likelihood import losses, total_nll
         nll = np.array([total_nll(losses(observables, {n: v[r] for n, v in values.items()}))
-                        for r in range(rows_read)])
-    if need_nll and nll is None:
-        raise ConfigError(f"{path} has no NLL column and no columns for the used observables", where=where)
-    skipped: dict[str, int] = {}
+                        for r in range(len(table))])
     keep = np.all(np.isfinite(physical), axis=1)
     skipped["non-numeric or NaN variables"] = int((~keep).sum())
     if nll is not None:
         bad_nll = keep & ~np.isfinite(nll)
         skipped["non-numeric NLL"] = int(bad_nll.sum())
         keep &= ~bad_nll
-    inside = np.zeros(rows_read, bool)
+    inside = np.zeros(len(table), bool)
     inside[keep] = space.contains(physical[keep])
     skipped["outside the declared ranges"] = int((keep & ~inside).sum())
     keep &= inside
-    _, first = np.unique(physical[keep], axis=0, return_index=True) if keep.any() else (None, np.array([], int))
-    unique = np.zeros(rows_read, bool)
-    unique[np.flatnonzero(keep)[np.sort(first)]] = True
+    unique = np.zeros(len(table), bool)
+    if keep.any():
+        _, first = np.unique(space.code_precision(physical[keep]), axis=0, return_index=True)
+        unique[np.flatnonzero(keep)[np.sort(first)]] = True
     skipped["duplicates"] = int((keep & ~unique).sum())
-    return PointTable(physical[unique], None if nll is None else nll[unique], rows_read, skipped,
-                      {n: v[unique] for n, v in values.items()})
+    result = PointTable(physical[unique], None if nll is None else nll[unique], rows_read,
+                        {why: n for why, n in skipped.items() if n or why in SKIP_REASONS},
+                        {n: v[unique] for n, v in values.items()})
+    if not len(result.physical):
+        raise ConfigError(f"{path}: no usable row: {result.report()}", where=where)
+    return result
+
+
+SKIP_REASONS = ("non-numeric or NaN variables", "outside the declared ranges", "duplicates")

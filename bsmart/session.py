@@ -114,9 +114,17 @@ def run_scan(input_path: str | Path, *, seed: int | None = None, debug: bool | N
     run_dir = (parent / config.run_name).resolve()
     if resume is None:
         resume = parse_bool(config.raw.get("Setup", {}).get("Resume", False), "Setup.Resume", file)
-    # checked, locked and (with --overwrite) emptied before anything else reads or writes it
-    folder = RunFolder.open(run_dir, resume=resume, overwrite=overwrite, protected=(Path.cwd(), config.base_dir))
-    temp_root = executor = None
+    try:
+        temp_root = make_temp_root(config.temp_dir, config.run_name) if config.chain.needs_workdir else None
+    except ConfigError as exc:
+        raise exc.in_file(file) from None
+    try:  # checked, locked and (with --overwrite) emptied before anything else reads or writes it
+        folder = RunFolder.open(run_dir, resume=resume, overwrite=overwrite, protected=(Path.cwd(), config.base_dir))
+    except BaseException:
+        if temp_root is not None:
+            shutil.rmtree(temp_root, ignore_errors=True)
+        raise
+    executor = None
     try:  # nothing is left behind, and the folder is unlocked, when the run cannot be set up
         stored_seed = _check_resumable(run_dir, config) if resume else None
         killed_the_run = folder.journal.record_deaths() if resume else {}
@@ -127,7 +135,6 @@ def run_scan(input_path: str | Path, *, seed: int | None = None, debug: bool | N
         # "good" = valid and NLL below the threshold: Setup.Threshold, Networks.Threshold_Value, or the
         # scan's own default for it; no threshold at all means every valid point is good
         threshold = config.threshold if config.threshold is not None else settings.get("Threshold_Value")
-        temp_root = make_temp_root(config.temp_dir, config.run_name) if config.chain.needs_workdir else None
         evaluator = PointEvaluator(config.chain, threshold, temp_root, keep_folders=config.debug)
         observables = config.chain.observables
         executor = make_executor(config.raw, evaluator, config.cores, file, folder.journal)

@@ -13,6 +13,7 @@ from typing import Any, Iterator, Mapping
 from bsmart.errors import ConfigError
 
 _TRUE = {"true", "1", "yes", "on"}
+INT_CAP = 10 ** 9  # the largest count a setting may ask for unless it says otherwise
 _FALSE = {"false", "0", "no", "off", "none", ""}
 
 
@@ -31,8 +32,8 @@ def parse_float(value: Any, where: str, file: str | None = None, *, finite: bool
         raise ConfigError(f"expected a number, got {value!r}", file=file, where=where)
     try:
         number = float(value.strip()) if isinstance(value, str) else float(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"expected a number, got {value!r}", file=file, where=where) from None
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an integer of thousands of digits
+        raise ConfigError(f"expected a number, got {str(value)[:40]!r}", file=file, where=where) from None
     if finite and not math.isfinite(number):
         raise ConfigError(f"expected a finite number, got {value!r}", file=file, where=where)
     return number
@@ -59,7 +60,10 @@ class Setting:
 
     def parse(self, value: Any, where: str, file: str | None) -> Any:
         if value is None:
-            return None
+            if self.default is None:
+                return None  # an optional setting (a file name, say) left empty
+            raise ConfigError(f"expected {self.describe().split(',')[0]}, got null (leave the key out for the "
+                              f"default {self.default!r})", file=file, where=where)
         if self.type is bool:
             parsed = parse_bool(value, where, file)
         elif self.type is int:
@@ -77,8 +81,9 @@ class Setting:
                 parsed = match
         if self.minimum is not None and parsed < self.minimum:
             raise ConfigError(f"must be at least {self.minimum}, got {parsed}", file=file, where=where)
-        if self.maximum is not None and parsed > self.maximum:
-            raise ConfigError(f"must be at most {self.maximum}, got {parsed}", file=file, where=where)
+        maximum = self.maximum if self.maximum is not None or self.type is not int else INT_CAP
+        if maximum is not None and parsed > maximum:
+            raise ConfigError(f"must be at most {maximum:g}, got {parsed:g}", file=file, where=where)
         return parsed
 
     def describe(self) -> str:

@@ -19,10 +19,12 @@ from typing import Any, Iterable, Mapping
 
 from bsmart.errors import CodeError, ConfigError, ExpressionError
 from bsmart.expr import Expression
+from bsmart.space import CODE_DIGITS
 
 _BLOCK_RE = re.compile(r"^\s*block\s+(\S+)", re.IGNORECASE)
 _SECTION_RE = re.compile(r"^\s*(decay|xsection)\b", re.IGNORECASE)
 _INT_RE = re.compile(r"^[+-]?\d+$")
+MAX_TEMPLATE_BYTES = 10_000_000
 
 
 def _is_number(text: str) -> bool:
@@ -34,7 +36,7 @@ def _is_number(text: str) -> bool:
 
 
 def format_value(value: float) -> str:
-    return f"{float(value): .8E}"
+    return f"{float(value): .{CODE_DIGITS - 1}E}"
 
 
 @dataclass
@@ -169,10 +171,17 @@ class Template:
     @classmethod
     def from_file(cls, path: Path, known_names: Iterable[str],
                   overrides: Mapping[str, Mapping[str, Any]] | None = None) -> "Template":
+        path = Path(path)
+        if not path.is_file():  # a FIFO would hang, /dev/zero never end
+            why = "it is not a regular file (a folder, FIFO or device)" if path.exists() else "it does not exist"
+            raise ConfigError(f"cannot read SLHA template: {why}", file=str(path))
+        if path.stat().st_size > MAX_TEMPLATE_BYTES:
+            raise ConfigError(f"SLHA template is larger than {MAX_TEMPLATE_BYTES // 1_000_000} MB", file=str(path))
         try:
-            text = Path(path).read_text()
-        except OSError as exc:
-            raise ConfigError(f"cannot read SLHA template: {exc.strerror}", file=str(path)) from None
+            text = path.read_text()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"cannot read SLHA template: {getattr(exc, 'strerror', None) or 'not UTF-8 text'}",
+                              file=str(path)) from None
         return cls(text, known_names, source=str(path), overrides=overrides)
 
 

@@ -17,6 +17,7 @@ import numpy as np
 from bsmart.errors import ConfigError
 
 PRIORS = ("UNIFORM", "LOG", "FIXED")
+CODE_DIGITS = 9  # significant digits of a value written into an SLHA template (slha.format_value)
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,19 @@ class Space:
             if var.fixed:
                 inside &= np.isclose(physical[:, i], var.lower, rtol=1e-9, atol=0.0)
         return inside
+
+    @staticmethod
+    def code_precision(physical: np.ndarray) -> np.ndarray:
+        """Physical values rounded to the precision the codes see (SLHA templates write
+        :data:`CODE_DIGITS` significant digits): two points equal here are one point to a code."""
+        x = np.asarray(physical, dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            magnitude = np.floor(np.log10(np.abs(x)))
+        # scale by an exact power of ten (multiply or divide), so the rounded value is the double
+        # nearest the printed decimal, as float(format_value(x)) is
+        exponent = CODE_DIGITS - 1 - np.where(np.isfinite(magnitude), magnitude, 0.0)
+        up, down = 10.0 ** np.maximum(exponent, 0), 10.0 ** np.maximum(-exponent, 0)
+        return np.round(x * up / down) / up * down
 
     def as_dicts(self, physical: np.ndarray) -> list[dict[str, float]]:
         return [dict(zip(self.names, map(float, row))) for row in np.atleast_2d(physical)]

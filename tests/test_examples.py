@@ -125,8 +125,13 @@ def test_example_runs_in_quick_mode(group: list[Path], tmp_path: Path, request: 
         path.write_text(json.dumps(data, indent=1))
         # run from the input's folder, as the docs do (chained inputs name each other's run folders)
         caplog.clear()
-        with caplog.at_level(logging.INFO, logger="bsmart"):  # the end-of-run summary is logged at INFO
-            summary = run_scan(path, output_dir=path.parent)
+        bsmart_log = logging.getLogger("bsmart")
+        bsmart_log.addHandler(caplog.handler)  # also when an in-process `bsmart run` stopped propagation
+        try:
+            with caplog.at_level(logging.INFO, logger="bsmart"):  # the end-of-run summary is logged at INFO
+                summary = run_scan(path, output_dir=path.parent)
+        finally:
+            bsmart_log.removeHandler(caplog.handler)
         _check_run(summary, path, data, caplog.text)
 
 

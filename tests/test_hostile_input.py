@@ -135,3 +135,153 @@ def test_missing_column_is_one_line_error(tmp_path):
     path.write_text("x,NLL\n0.5,1\n")
     with pytest.raises(BsmartError, match=r"no column\(s\) \['y'\]"):
         read_points_csv(path, SPACE)
+
+
+# -- hostile or broken input files: one line, no hang, no internal error ---------------------------
+
+BASE = {"Scan": "Random", "Setup": {"RunName": "h", "Points": 5, "Seed": 1},
+        "Variables": {"x1": {"RANGE": [0, 31.4]}, "x2": {"RANGE": [0, 31.4]}},
+        "Codes": {"toy_targets": {"Observables": {"F2d": {"MEAN": 100, "VARIANCE": 20}}}}}
+
+
+def _program(template: str) -> dict:
+    return {"Command": ["true"], "InputFile": "x.in", "Template": template}
+
+
+HOSTILE = {  # name -> (change to BASE, or the file's text; what the one line says)
+    "template is a FIFO": (lambda d: d["Codes"].update(ext=_program("fifo")), "not a regular file"),
+    "template is /dev/zero": (lambda d: d["Codes"].update(ext=_program("/dev/zero")), "not a regular file"),
+    "template is a folder": (lambda d: d["Codes"].update(ext=_program(".")), "not a regular file"),
+    "expression that allocates": (lambda d: d["Codes"]["toy_targets"]["Observables"].update(
+        G={"FUNCTION": "max(VARIABLE * 100000000)"}), "VARIABLE must be indexed"),
+    "expression nested deeply": (lambda d: d["Codes"]["toy_targets"]["Observables"].update(
+        G={"FUNCTION": "1+" * 999 + "1"}), "nested too deeply"),
+    "RunName with NUL": (lambda d: d["Setup"].update(RunName="a\0b"), "Setup.RunName"),
+    "RunName of 300 characters": (lambda d: d["Setup"].update(RunName="a" * 300), "at most 200 characters"),
+    "Temporary Directory /proc": (lambda d: (d["Setup"].update({"Temporary Directory": "/proc"}),
+                                             d["Codes"].update(ext={"Command": ["true"]})), "Temporary Directory"),
+    "Temporary Directory a file": (lambda d: (d["Setup"].update({"Temporary Directory": "in.json"}),
+                                              d["Codes"].update(ext={"Command": ["true"]})), "Temporary Directory"),
+    "Temporary Directory /dev/null": (lambda d: (d["Setup"].update({"Temporary Directory": "/dev/null"}),
+                                                 d["Codes"].update(ext={"Command": ["true"]})),
+                                      "Temporary Directory"),
+    "Points null": (lambda d: d["Setup"].update(Points=None), "Setup.Points: expected int >= 1, got null"),
+    "Points 1e18": (lambda d: d["Setup"].update(Points=1e18), "Setup.Points: must be at most 1e+09"),
+    "Candidate_Points 1e9": (lambda d: (d.update(Scan="MLS_RFC"), d.update(Networks={"Candidate_Points": 1e9})),
+                             "Networks.Candidate_Points: must be at most 1e+06"),
+    "an integer of 5000 digits": (json.dumps(BASE)[:-1] + ', "Extra": ' + "9" * 5000 + "}", "4300 digits"),
+    "a duplicate key": ('{"Scan": "Random", "Variables": {"x1": {"RANGE": [0, 1]}, "x1": {"RANGE": [0, 2]}}, '
+                        '"Codes": {"toy_targets": {}}}', "key 'x1' appears twice"),
+    "a block that is not an object": (lambda d: d.update(Networks=[1]), "Networks: must be a JSON object"),
+    "Blocks without a template": (lambda d: d.update(Blocks={"MINPAR": {"1": "x1"}}), "Blocks: no code reads"),
+    "MEAN inf": (lambda d: d["Codes"]["toy_targets"]["Observables"]["F2d"].update(MEAN="inf"),
+                 "MEAN: expected a finite number"),
+    "a name of a generated column": (lambda d: d["Variables"].update(loss_F2d={"RANGE": [0, 1]}),
+                                     "reserved for an output column"),
+}
+
+
+@pytest.mark.parametrize("case", HOSTILE, ids=list(HOSTILE))
+def test_hostile_input_ends_in_one_line(tmp_path, case):
+    import os
+    import subprocess
+    import sys
+
+    change, expected = HOSTILE[case]
+    os.mkfifo(tmp_path / "fifo")
+    path = tmp_path / "in.json"
+    if isinstance(change, str):
+        path.write_text(change)
+    else:
+        data = copy.deepcopy(BASE)
+        change(data)
+        path.write_text(json.dumps(data))
+    done = subprocess.run([sys.executable, "-m", "bsmart", "run", str(path)], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=60)  # a hang fails here
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 2 and len(lines) == 1 and lines[0].startswith("bsmart: error: "), done.stderr
+    assert expected in lines[0], lines[0]
+    assert not (tmp_path / "h").exists()  # refused before a run folder was made
+
+
+# -- broken CSVs: every skipped row counted, bounded memory -----------------------------------------
+
+def test_every_skipped_csv_row_is_counted_with_its_reason(tmp_path):
+    path = tmp_path / "points.csv"
+    with open(path, "w") as fh:
+        fh.write("x,y,NLL\n0.5,2,1.0\n")
+        fh.write("0.25,3,1.0,extra\n")                      # a field too many
+        fh.write("0.3,\"4,1.0\n")                            # a quote left open
+        fh.write("0.35," + "9" * 50_000_000 + ",1.0\n")      # a 50 MB field
+        fh.write("0.75,5,2.0\n\n")                          # fine, then a blank line (not a row)
+    table = read_points_csv(path, SPACE, need_nll=True)
+    assert table.physical.tolist() == [[0.5, 2.0], [0.75, 5.0]]
+    assert table.rows_read == 5
+    assert table.skipped == {"a wrong number of fields": 1, "a malformed quoted field": 1,
+                             "a line longer than 1000000 characters": 1, "non-numeric or NaN variables": 0,
+                             "outside the declared ranges": 0, "duplicates": 0}
+    assert table.report() == ("2 of 5 rows used (skipped: 1 a wrong number of fields, 1 a malformed quoted field, "
+                              "1 a line longer than 1000000 characters)")
+
+
+def test_a_csv_without_a_usable_row_is_an_error(tmp_path):
+    path = tmp_path / "points.csv"
+    path.write_text('x,y,NLL\n"0.5,2,1.0\n0.5,20,1.0\n')
+    with pytest.raises(BsmartError, match=r"no usable row: 0 of 2 rows used \(skipped: 1 a malformed quoted "
+                                          r"field, 1 outside the declared ranges\)"):
+        read_points_csv(path, SPACE, need_nll=True)
+
+
+def test_a_large_csv_is_read_in_memory_for_its_numbers_not_its_text(tmp_path):
+    """500 000 rows (29 MB): the streamed reader peaks well under what a table of strings takes."""
+    import subprocess
+    import sys
+
+    rng = np.random.default_rng(0)
+    x = rng.random((500_000, 3))
+    path = tmp_path / "big.csv"
+    with open(path, "w") as fh:
+        fh.write("x,y,NLL\n")
+        np.savetxt(fh, np.column_stack([x[:, 0], 1 + 9 * x[:, 1], x[:, 2]]), delimiter=",", fmt="%.17g")
+    # VmHWM: the peak of this process's own memory (ru_maxrss would count pytest's, inherited at fork)
+    script = ("import re, sys; from pathlib import Path; from bsmart.results import read_points_csv; "
+              "from bsmart.space import Space, Variable; "
+              "t = read_points_csv(Path(sys.argv[1]), Space([Variable('x', 0.0, 1.0), Variable('y', 1.0, 10.0, 'LOG')]), "
+              "need_nll=True); status = Path('/proc/self/status').read_text(); "
+              "print(len(t.physical), int(re.search(r'VmHWM:\\s+(\\d+)', status).group(1)) // 1024)")
+    done = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, timeout=120)
+    rows, peak_mib = map(int, done.stdout.split())
+    assert rows == 500_000, done.stderr
+    print(f"peak RSS reading {path.stat().st_size / 1e6:.0f} MB: {peak_mib} MiB")
+    assert peak_mib < 200  # pandas with string columns took about 3x more
+
+
+# -- duplicates at the precision the codes see ------------------------------------------------------
+
+@settings(max_examples=300, deadline=None)
+@given(x=st.floats(-1e12, 1e12, allow_nan=False).filter(lambda v: v == 0 or abs(v) > 1e-12))
+def test_code_precision_is_what_a_template_writes(x):
+    from bsmart.slha import format_value
+
+    assert Space.code_precision(np.array([x]))[0] == float(format_value(x))
+
+
+def test_an_ml_scan_never_gives_a_code_the_same_input_twice(tmp_path):
+    """In a range 1e-6 wide only about 1000 values differ at the 9 digits a template writes: the
+    points must differ there, not only in the unit cube."""
+    from bsmart.session import run_scan
+    from bsmart.slha import format_value
+
+    spec = {"Scan": "MLS_RFR", "Setup": {"RunName": "narrow", "Points": 10_000, "Seed": 3},
+            "Variables": {"x1": {"RANGE": [1.0, 1.000001]}, "x2": {"RANGE": [0.0, 31.4]}},
+            "Networks": {"Iterations": 2, "Points_Per_Iteration": 150, "Bootstrap_Points": 100,
+                         "Candidate_Points": 2000, "Estimators": 20},
+            "Codes": {"toy_targets": {"Observables": {"F2d": {"MEAN": 100, "VARIANCE": 20}}}}}
+    (tmp_path / "in.json").write_text(json.dumps(spec))
+    summary = run_scan(tmp_path / "in.json", output_dir=tmp_path)
+    import csv as csv_module
+
+    with open(tmp_path / "narrow" / "all_points.csv", newline="") as fh:
+        seen = [(format_value(float(r["x1"])), format_value(float(r["x2"]))) for r in csv_module.DictReader(fh)]
+    assert len(seen) == summary["evaluations"] > 250
+    assert len(set(seen)) == len(seen)

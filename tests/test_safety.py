@@ -190,8 +190,8 @@ def test_programs_and_their_daemons_end_with_the_run(tmp_path, sig):
     run = subprocess.Popen([sys.executable, "-m", "bsmart", "run", str(path), "--quiet"], cwd=tmp_path,
                            start_new_session=True, stderr=subprocess.DEVNULL)
     wait_until(lambda: len(list(pids.iterdir())) == 4)  # two programs in flight, each with its daemon
-    temp_roots = [p for p in Path("/dev/shm").glob("bsmart_stuck_*") if (p / ".owner").read_text().split()[1]
-                  == str(run.pid)]
+    temp_roots = [p for p in Path("/dev/shm").glob("bsmart_stuck_*")
+                  if (p / ".owner").is_file() and (p / ".owner").read_text().split()[1] == str(run.pid)]
     assert len(temp_roots) == 1
     os.kill(run.pid, sig)  # the run only: its workers are not signalled
     run.wait(30)

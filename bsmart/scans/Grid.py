@@ -23,7 +23,7 @@ __meta__ = {
     "description": "Cartesian grid over the variables' values.",
     "settings": {
         "Grid_Points": Setting(10, int, "values per RANGE variable without explicit values", minimum=1),
-        "Batch_size": Setting(500, int, "points per batch", minimum=1),
+        "Batch_size": Setting(500, int, "points per batch", minimum=1, maximum=10 ** 6),
         "Max_Points": Setting(10_000_000, int, "refuse grids larger than this", minimum=1),
     },
 }

@@ -10,7 +10,8 @@ __meta__ = {
     "description": "Uniform random sampling; the baseline, and a seed for other scans.",
     "settings": {
         "Points": Setting(1000, int, "number of points to evaluate", minimum=1),
-        "Batch_size": Setting(200, int, "points per batch (results are flushed after each)", minimum=1),
+        "Batch_size": Setting(200, int, "points per batch (results are flushed after each)", minimum=1,
+                              maximum=10 ** 6),
     },
 }
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from bsmart.config import RunConfig
 from bsmart.points import EvaluatedPoint
-from bsmart.results import read_points_csv
+from bsmart.results import check_columns
 from bsmart.runner import RunManager
 from bsmart.settings import Settings
 
@@ -36,9 +36,9 @@ class Scan:
         raise ConfigError. The base checks ``InitCSV`` (known points with their NLL) when the
         scan declares it."""
         name = settings.get("InitCSV")
-        if name:
-            read_points_csv(config.resolve_path(name), config.space, need_nll=True, where="Setup.InitCSV",
-                            observables=config.observables)
+        if name:  # the columns only: the rows are read once, when the scan starts
+            check_columns(config.resolve_path(name), config.space, "Setup.InitCSV", need_nll=True,
+                          observables=config.observables)
 
     def initialise(self) -> None:
         """Prepare state before any point is evaluated."""

@@ -3,11 +3,9 @@ run's all_points.csv or good_points.csv): re-run points through other codes, or 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from bsmart.config import RunConfig
 from bsmart.errors import ConfigError
-from bsmart.results import PointTable, read_points_csv
+from bsmart.results import check_columns, read_points_csv
 from bsmart.scans.base import Scan
 from bsmart.settings import Setting, Settings
 
@@ -17,7 +15,7 @@ __meta__ = {
     "settings": {
         "Input_CSV_File": Setting(None, str, "required: the CSV whose rows are evaluated, one column per "
                                              "variable (relative to the input file)"),
-        "Batch_size": Setting(200, int, "points per batch", minimum=1),
+        "Batch_size": Setting(200, int, "points per batch", minimum=1, maximum=10 ** 6),
     },
 }
 
@@ -25,18 +23,14 @@ __meta__ = {
 class NewScan(Scan):
     @classmethod
     def check(cls, config: RunConfig, settings: Settings) -> None:
-        cls._read(config, settings)
-
-    @staticmethod
-    def _read(config: RunConfig, settings: Settings) -> tuple[Path, PointTable]:
         if not settings.input_csv_file:
             raise ConfigError("read_csv needs the CSV file to evaluate", file=str(config.path),
                               where="Setup.Input_CSV_File")
-        path = config.resolve_path(settings.input_csv_file)
-        return path, read_points_csv(path, config.space, where="Setup.Input_CSV_File")
+        check_columns(config.resolve_path(settings.input_csv_file), config.space, "Setup.Input_CSV_File")
 
     def initialise(self) -> None:
-        path, table = self._read(self.config, self.settings)
+        path = self.config.resolve_path(self.settings.input_csv_file)
+        table = read_points_csv(path, self.space, where="Setup.Input_CSV_File")
         self.log.info("read_csv: %s: %s", path, table.report())
         self.points = table.physical
         self.result["csv_rows"] = table.rows_read

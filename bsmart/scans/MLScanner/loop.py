@@ -53,11 +53,12 @@ LOOP_SETTINGS: dict[str, Setting] = {
     "Max_Evaluations": Setting(0, int, "stop when this many new points were evaluated (0: no limit)",
                                block="Networks", minimum=0),
     "Bootstrap_Points": Setting(100, int, "uniform points evaluated before the first training", block="Networks",
-                                minimum=1),
+                                minimum=1, maximum=10 ** 6),
     "Candidate_Points": Setting(500, int, "uniform candidates scored per iteration (as many SMOTE candidates "
                                           "are added); thousands are cheap and improve efficiency",
-                                block="Networks", minimum=1),
-    "Points_Per_Iteration": Setting(300, int, "points evaluated per iteration", block="Networks", minimum=1),
+                                block="Networks", minimum=1, maximum=10 ** 6),
+    "Points_Per_Iteration": Setting(300, int, "points evaluated per iteration", block="Networks", minimum=1,
+                                    maximum=10 ** 6),
     "Random_Fraction": Setting(0.2, float, "share of each batch drawn uniformly at random (exploration)",
                                block="Networks", minimum=0.0, maximum=1.0),
     "Local_Candidates": Setting(False, bool, "also score as many candidates made by moving known good points by a "
@@ -161,12 +162,19 @@ def local_candidates(good: np.ndarray, n: int, scale: float, rng: np.random.Gene
 
 # -- selection -------------------------------------------------------------------------------
 
-def crowding(points: np.ndarray, anchors: np.ndarray, radius: float) -> np.ndarray:
-    """How many anchors lie within ``radius`` of each point (bounded memory)."""
+def crowding(points: np.ndarray, anchors: np.ndarray, radius: float, block: int = 1 << 22) -> np.ndarray:
+    """How many anchors lie within ``radius`` of each point; memory bounded by ``block`` numbers
+    (32 MB) whatever the number of points, anchors and dimensions."""
     counts = np.zeros(len(points))
-    for start in range(0, len(anchors), 512):
-        block = anchors[start:start + 512]
-        counts += (((points[:, None, :] - block[None, :, :]) ** 2).sum(-1) < radius ** 2).sum(1)
+    dim = max(1, points.shape[1] if points.ndim == 2 else 1)
+    step = max(1, min(512, len(anchors)))
+    rows = max(1, block // (step * dim))
+    for start in range(0, len(anchors), step):
+        anchor_block = anchors[start:start + step]
+        for first in range(0, len(points), rows):
+            chunk = points[first:first + rows]
+            counts[first:first + rows] += (((chunk[:, None, :] - anchor_block[None, :, :]) ** 2).sum(-1)
+                                           < radius ** 2).sum(1)
     return counts
 
 
@@ -254,15 +262,16 @@ class MLScan(Scan):
         if s.initcsv:
             self._read_init_csv(s.initcsv)
 
-    def _key(self, unit_row: np.ndarray) -> bytes:
-        return np.round(unit_row, 12).tobytes()  # equal up to float noise from the unit <-> physical map
+    def _keys(self, unit: np.ndarray) -> list[bytes]:
+        """Points as the codes see them: two points that print alike in an SLHA file are one."""
+        return [row.tobytes() for row in self.space.code_precision(self.space.to_physical(unit))]
 
     def _remember(self, unit: np.ndarray, nll: np.ndarray, good: np.ndarray, values: np.ndarray) -> None:
         self.X = np.vstack([self.X, unit])
         self.nll = np.r_[self.nll, nll]
         self.values = np.vstack([self.values, values.reshape(len(unit), len(self.observables))])
         self.is_good = np.r_[self.is_good, good]
-        self.seen.update(self._key(u) for u in unit)
+        self.seen.update(self._keys(unit))
 
     def _read_init_csv(self, name: str) -> None:
         path = self.config.resolve_path(name)
@@ -279,8 +288,7 @@ class MLScan(Scan):
     def _unseen(self, unit: np.ndarray) -> np.ndarray:
         """Drop rows already evaluated or repeated within ``unit``."""
         keep, keys = [], set()
-        for i, row in enumerate(unit):
-            key = self._key(row)
+        for i, key in enumerate(self._keys(unit) if len(unit) else []):
             if key not in self.seen and key not in keys:
                 keys.add(key)
                 keep.append(i)
