@@ -4,6 +4,8 @@ block and the key: no traceback, no run folder, no code run."""
 from __future__ import annotations
 
 import copy
+import json
+import os
 from pathlib import Path
 from typing import Any, Callable
 
@@ -104,6 +106,35 @@ CASES: dict[str, tuple[Callable[[dict], None] | str, str]] = {
                                "Setup.Input_CSV_File: "),
     "read_csv binary": (lambda d: d["Setup"].update(Type="read_csv", Input_CSV_File="binary.csv"),
                         "Setup.Input_CSV_File: "),
+    # hostile input: no hang, no memory blow-up, no internal error
+    "template is a FIFO": (_set("Codes.ext", {"Command": "true", "InputFile": "fifo"}), "not a regular file"),
+    "template is /dev/zero": (_set("Codes.ext", {"Command": "true", "InputFile": "x.in", "Template": "/dev/zero"}),
+                              "not a regular file"),
+    "template is a folder": (_set("Codes.ext", {"Command": "true", "InputFile": "x.in", "Template": "."}),
+                             "not a regular file"),
+    "expression that allocates": (_set("Codes.toy_targets.Observables.G", {"FUNCTION": "max(VARIABLE * 100000000)"}),
+                                  "Codes.toy_targets.Observables.G.FUNCTION: VARIABLE must be indexed"),
+    "expression nested deeply": (_set("Codes.toy_targets.Observables.G", {"FUNCTION": "1+" * 999 + "1"}),
+                                 "Codes.toy_targets.Observables.G.FUNCTION: '1+1+1"),
+    "RunName with NUL": (_set("Setup.RunName", "a\0b"), "Setup.RunName: 'a\\x00b' must be a relative folder"),
+    "RunName of 300 characters": (_set("Setup.RunName", "a" * 300), "at most 200 characters"),
+    "Temporary Directory /proc": (lambda d: (d["Setup"].update({"Temporary Directory": "/proc"}), _external()(d)),
+                                  "Setup.Temporary Directory: cannot make the points' working folders in /proc"),
+    "Temporary Directory a file": (lambda d: (d["Setup"].update({"Temporary Directory": "template.in"}),
+                                              _external()(d)), "Setup.Temporary Directory: cannot make"),
+    "Temporary Directory /dev/null": (lambda d: (d["Setup"].update({"Temporary Directory": "/dev/null"}),
+                                                 _external()(d)), "Setup.Temporary Directory: cannot make"),
+    "Points null": (lambda d: d["Setup"].update(Points=None), "Setup.Points: expected int >= 1, got null"),
+    "Points 1e18": (_set("Setup.Points", 1e18), "Setup.Points: must be at most 1e+09"),
+    "Candidate_Points 1e9": (lambda d: (d["Setup"].update(Type="MLS_RFC"), d.update(Networks={"Candidate_Points": 1e9})),
+                             "Networks.Candidate_Points: must be at most 1e+06"),
+    "integer of 5000 digits": (json.dumps(BASE)[:-1] + ', "Extra": ' + "9" * 5000 + "}", "(4300 digits)"),
+    "duplicate key": ('{"Setup": {"Type": "Random"}, "Variables": {"x": {"RANGE": [0, 1]}, "x": {"RANGE": [0, 2]}}, '
+                      '"Codes": {"toy_targets": {}}}', "key 'x' appears twice in one object"),
+    "block not an object": (_set("Networks", [1]), "Networks: must be a JSON object"),
+    "Blocks without template": (_set("Blocks", {"MINPAR": {"1": "x"}}), "Blocks: no code reads an SLHA template"),
+    "MEAN inf": (_set("Codes.toy_targets.Observables.F2d.MEAN", "inf"), "MEAN: expected a finite number"),
+    "name of a generated column": (_set("Variables.loss_F2d", {"RANGE": [0, 1]}), "reserved for an output column"),
 }
 
 
@@ -114,6 +145,7 @@ def test_bad_input_is_one_line_naming_file_and_key(tmp_path: Path, name: str) ->
     (tmp_path / "unknown.in").write_text("Block MINPAR\n    1   x\n    2   mzero\n")
     (tmp_path / "wrong.csv").write_text("ID,a,b\n1,2,3\n")
     (tmp_path / "binary.csv").write_bytes(bytes(range(256)) * 8)
+    os.mkfifo(tmp_path / "fifo")  # reading it would hang
     path = tmp_path / "input.json"
     if isinstance(change, str):
         path.write_text(change)
