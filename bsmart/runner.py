@@ -101,10 +101,13 @@ class SerialExecutor:
         pass
 
 
+OWNER = ".owner"  # who made a temporary folder: host, pid, process start time
+
+
 def make_temp_root(configured: Path | None, run_name: str) -> Path:
     """Per-run folder for the points' working folders (RAM-backed /dev/shm when it exists).
 
-    Each holds an ``owner`` file; folders of runs whose process is gone (killed with SIGKILL,
+    Each holds an ``.owner`` file; folders of runs whose process is gone (killed with SIGKILL,
     say) are removed here, at the start of the next run."""
     base = configured
     if base is None:
@@ -120,9 +123,6 @@ def make_temp_root(configured: Path | None, run_name: str) -> Path:
         raise ConfigError(f"cannot make the points' working folders in {base}: {exc.strerror or exc}",
                           where="Setup.Temporary Directory") from None
     return root
-
-
-OWNER = ".owner"
 
 
 def remove_stale_temp_roots(base: Path) -> None:

@@ -124,7 +124,7 @@ def run_scan(input_path: str | Path, *, seed: int | None = None, debug: bool | N
         if temp_root is not None:
             shutil.rmtree(temp_root, ignore_errors=True)
         raise
-    executor = None
+    executor = store = handler = None
     try:  # nothing is left behind, and the folder is unlocked, when the run cannot be set up
         stored_seed = _check_resumable(run_dir, config) if resume else None
         killed_the_run = folder.journal.record_deaths() if resume else {}
@@ -140,28 +140,32 @@ def run_scan(input_path: str | Path, *, seed: int | None = None, debug: bool | N
         executor = make_executor(config.raw, evaluator, config.cores, file, folder.journal)
         store = ResultStore(run_dir, config.space.names, list(observables),
                             [n for n, o in observables.items() if o.used], config.output_file, resume=resume)
+        handler = _attach_log_file(run_dir / "bsmart.log")
+        store.save_input(config.raw)
+        # written now so that a run killed with SIGKILL can still be resumed with its seed
+        store.write_summary({"status": "running", "scan": config.scan_name, "input": file, "seed": seed})
+        runner = RunManager(evaluator, executor, store, previous=store.previous, journal=folder.journal,
+                            killed_the_run=killed_the_run)
+        scan = module.NewScan(config, settings, runner, rng, store, log)
     except BaseException as exc:
-        if executor is not None:
-            executor.close()
+        for resource in (executor, store):
+            if resource is not None:
+                resource.close()
+        if handler is not None:
+            log.removeHandler(handler)
+            handler.close()
         if temp_root is not None:
             shutil.rmtree(temp_root, ignore_errors=True)
         folder.release()
         if isinstance(exc, ConfigError):
             raise exc.in_file(file) from None
         raise
-    handler = _attach_log_file(run_dir / "bsmart.log")
-    store.save_input(config.raw)
-    # written now so that a run killed with SIGKILL can still be resumed with its seed
-    store.write_summary({"status": "running", "scan": config.scan_name, "input": file, "seed": seed})
-    runner = RunManager(evaluator, executor, store, previous=store.previous, journal=folder.journal,
-                        killed_the_run=killed_the_run)
     if store.rejected_rows:
         log.warning("resume: %d row(s) of %s could not be read back; moved to all_points.rejected.csv, their "
                     "points are evaluated again", store.rejected_rows, store.all_path)
     if store.previous:
         log.info("resuming %s: %d points on disk will be reused as the scan replays", run_dir,
                  len(store.previous))
-    scan = module.NewScan(config, settings, runner, rng, store, log)
     progress = ProgressLine(enabled=None if show_progress else False)
     runner.on_batch = lambda batch: progress.update(runner, batch, scan.progress())
     log.info("bsmart %s: scan %s, input %s, run folder %s, seed %d, %d core(s)", __version__, config.scan_name,

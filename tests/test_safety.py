@@ -265,3 +265,18 @@ def test_a_garbage_value_in_all_points_does_not_stop_a_resume(tmp_path):
     key = lambda r: (r["ID"], r["x1"], r["x2"], r["F2d"])  # noqa: E731
     assert sorted(map(key, resumed)) == sorted(map(key, reference))  # the damaged point evaluated again
     assert "0.5garbage" in (tmp_path / "garbage" / "all_points.rejected.csv").read_text()
+
+
+def test_a_run_refused_after_locking_its_folder_unlocks_it(tmp_path):
+    """In one Python process (a notebook): a refused resume must not leave the folder locked."""
+    from bsmart.errors import BsmartError
+    from bsmart.session import run_scan
+
+    path = write_json(tmp_path / "in.json", toy("nb"))
+    run_scan(path, output_dir=tmp_path)
+    write_json(tmp_path / "in.json", {**toy("nb"), "Variables": {"x1": {"RANGE": [0, 1]}, "x2": {"RANGE": [0, 1]}}})
+    with pytest.raises(BsmartError, match="Variables block differs"):
+        run_scan(path, output_dir=tmp_path, resume=True)
+    write_json(tmp_path / "in.json", toy("nb"))
+    assert run_scan(path, output_dir=tmp_path, resume=True)["status"] == "finished"
+    assert not (tmp_path / "nb" / ".bsmart" / "holder").exists()

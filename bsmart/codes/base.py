@@ -24,8 +24,9 @@ class CodeOutput:
 class Code:
     """Base of every code. ``run`` gets the expression environment and the point's folder.
 
-    ``timeout`` (seconds) bounds one run; a worker process enforces it by killing itself off,
-    unless the code is ``self_timed`` (it ends its own runs on time, with a clearer reason).
+    ``timeout`` (seconds) bounds one run: past it the run kills the worker process evaluating the
+    point, a few seconds later for a ``self_timed`` code (one that ends its own runs on time and
+    says so more precisely, as a program does).
     ``isolated`` codes (user functions, programs) always run in a worker process."""
 
     kind = "code"
