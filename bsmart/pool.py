@@ -108,15 +108,17 @@ class _Worker:
         self.conn.send(chunk)
 
     def collect(self, results: dict[int, EvaluatedPoint], journal: Journal | None) -> None:
-        try:
-            while self.busy and self.conn.poll():
+        while self.busy:
+            try:
+                if not self.conn.poll():
+                    return
                 point = self.conn.recv()
-                results[point.id] = point
-                if journal is not None:
-                    journal.ended(point_key(point.id, point.variables.values()))
-                self.done += 1
-        except (EOFError, OSError):
-            pass  # died; the caller finds out from the process
+            except (EOFError, OSError):
+                return  # died; the caller finds out from the process
+            results[point.id] = point
+            self.done += 1
+            if journal is not None:
+                journal.ended(point_key(point.id, point.variables.values()))
 
     def running_code(self) -> tuple[int, float]:
         with self.clock.get_lock():

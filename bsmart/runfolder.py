@@ -53,17 +53,21 @@ class Journal:
 
     def _write(self, line: str) -> None:
         # O_APPEND: lines of several processes never interleave; no fsync, since the page cache
-        # outlives a killed process (only a crash of the machine could lose the line)
-        if self._fd is None:
-            self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        os.write(self._fd, line.encode())
+        # outlives a killed process (only a crash of the machine could lose the line). Best
+        # effort: a journal that cannot be written (folder removed, disk full) must not stop a run.
+        try:
+            if self._fd is None:
+                self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            os.write(self._fd, line.encode())
+        except OSError:
+            pass
 
     def clear(self) -> None:
         """Nothing is in flight (a batch is stored, or the run stopped under our control).
         Truncated, not removed: the workers keep writing to the same file."""
         try:
             os.truncate(self.path, 0)
-        except FileNotFoundError:
+        except OSError:
             pass
 
     def record_deaths(self) -> Counter[str]:

@@ -189,15 +189,54 @@ def test_programs_and_their_daemons_end_with_the_run(tmp_path, sig):
     path = write_json(tmp_path / "in.json", spec)
     run = subprocess.Popen([sys.executable, "-m", "bsmart", "run", str(path), "--quiet"], cwd=tmp_path,
                            start_new_session=True, stderr=subprocess.DEVNULL)
-    wait_until(lambda: len(list(pids.iterdir())) == 4)  # two programs in flight, each with its daemon
-    temp_roots = [p for p in Path("/dev/shm").glob("bsmart_stuck_*")
-                  if (p / ".owner").is_file() and (p / ".owner").read_text().split()[1] == str(run.pid)]
-    assert len(temp_roots) == 1
-    os.kill(run.pid, sig)  # the run only: its workers are not signalled
-    run.wait(30)
-    processes = [int(p.read_text()) for p in pids.iterdir()]
-    wait_until(lambda: not any(alive(pid) for pid in processes), timeout=10)
-    wait_until(lambda: not temp_roots[0].exists(), timeout=10)
+    try:
+        wait_until(lambda: len(list(pids.iterdir())) == 4)  # two programs in flight, each with its daemon
+        temp_roots = [p for p in Path("/dev/shm").glob("bsmart_stuck_*")
+                      if (p / ".owner").is_file() and (p / ".owner").read_text().split()[1] == str(run.pid)]
+        assert len(temp_roots) == 1
+        os.kill(run.pid, sig)  # the run only: its workers are not signalled
+        run.wait(30)
+        processes = [int(p.read_text()) for p in pids.iterdir()]
+        wait_until(lambda: not any(alive(pid) for pid in processes), timeout=10)
+        wait_until(lambda: not temp_roots[0].exists(), timeout=10)
+    finally:  # a failing test leaves nothing running
+        subprocess.run(["pkill", "-9", "-f", str(pids)], check=False)
+        if run.poll() is None:
+            run.kill()
+
+
+GATED = """
+import time
+from pathlib import Path
+
+def evaluate(point, settings):
+    deadline = time.time() + 30
+    while not Path(settings["gate"]).exists() and time.time() < deadline:
+        time.sleep(0.01)
+    return {"F": point["x1"]}
+"""
+
+
+def test_a_run_whose_bookkeeping_folder_is_removed_still_ends(tmp_path):
+    """The journal is best effort: removing .bsmart/ while the first points are in flight (a
+    clean-up script, say) must not hang the run or lose its points."""
+    (tmp_path / "gated.py").write_text(GATED)
+    gate = tmp_path / "gate"
+    spec = {**toy("gone", Points=60, Batch_size=20, Cores=2),
+            "Codes": {"gated": {"Function": "gated.py:evaluate", "Settings": {"gate": str(gate)},
+                                "Observables": {"F": {"SCALING": "OFF"}}}}}
+    path = write_json(tmp_path / "in.json", spec)
+    run = subprocess.Popen([sys.executable, "-m", "bsmart", "run", str(path), "--quiet"], cwd=tmp_path,
+                           stderr=subprocess.PIPE, text=True)
+    try:
+        wait_until(lambda: (tmp_path / "gone" / ".bsmart" / "in_flight").is_file())  # a point started
+        shutil.rmtree(tmp_path / "gone" / ".bsmart")
+        gate.touch()
+        assert run.wait(60) == 0, run.stderr.read()
+    finally:
+        if run.poll() is None:
+            run.kill()
+    assert [int(r["ID"]) for r in rows(tmp_path / "gone" / "all_points.csv")] == list(range(1, 61))
 
 
 def test_temporary_folders_of_dead_runs_are_removed_by_the_next_run(tmp_path):
