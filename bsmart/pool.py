@@ -1,7 +1,9 @@
 """Local worker processes: every point's codes run where they can die, hang or exit alone.
 
-Each worker is a process of its own group, fed chunks of tasks through a pipe, sending back
-one point at a time; so the parent always knows which point a worker is on. Then:
+Each worker is a process of its own group, fed chunks of tasks through a pipe; it notes in
+shared memory which point of its chunk it is on and which code runs since when, and sends the
+finished points back every ``SEND_EVERY`` seconds (at once for slow codes). So the parent
+always knows which point a worker is on. Then:
 
 - a worker that dies (segfault, ``os._exit``, OOM kill, a program killing its parent's group)
   costs exactly the point it was on: that point is tried once more, alone, and recorded invalid
@@ -33,6 +35,8 @@ from bsmart.runner import PointEvaluator, Task
 
 IDLE = -1.0
 GRACE = 5.0  # seconds a self-timed code (an external program) gets past its own Timeout
+SEND_EVERY = 0.05  # seconds between two sends of finished points: few messages for cheap codes
+CODE, STARTED, POSITION = 0, 1, 2  # the clock: the running code (IDLE: none), since when, which point
 
 
 def _exit_reason(exitcode: int | None) -> str:
@@ -63,7 +67,7 @@ def _worker_main(conn: Any, evaluator: PointEvaluator, clock: Any, journal: Jour
 
     def on_code(index: int) -> None:
         with clock.get_lock():
-            clock[0], clock[1] = index, time.monotonic()
+            clock[CODE], clock[STARTED] = index, time.monotonic()
 
     evaluator.on_code = on_code
     while True:
@@ -73,22 +77,26 @@ def _worker_main(conn: Any, evaluator: PointEvaluator, clock: Any, journal: Jour
             return
         if chunk is None:
             return
-        for task in chunk:
+        finished, sent = [], time.monotonic()
+        for position, task in enumerate(chunk):
+            clock[POSITION] = position
             os.environ[TAG] = f"{run_tag}{task[0]}:"  # inherited by whatever the point starts
             if journal is not None:  # the parent notes the end: a point that killed it never ends
-                journal.started(point_key(task[0], task[1].values()))
-            point = evaluator(task)
+                journal.started([point_key(task[0], task[1].values())])
+            finished.append(evaluator(task))
             with clock.get_lock():
-                clock[0] = IDLE
-            try:
-                conn.send(point)
-            except OSError:  # the parent is gone; the watchdog ends what the point started
-                return
+                clock[CODE] = IDLE
+            if position == len(chunk) - 1 or time.monotonic() - sent > SEND_EVERY:
+                try:
+                    conn.send(finished)
+                except OSError:  # the parent is gone; the watchdog ends what the point started
+                    return
+                finished, sent = [], time.monotonic()
 
 
 class _Worker:
     def __init__(self, context: Any, evaluator: PointEvaluator, journal: Journal | None, run_tag: str):
-        self.clock = context.Array("d", [IDLE, 0.0])  # (index of the running code, when it started)
+        self.clock = context.Array("d", [IDLE, 0.0, 0.0])  # see CODE, STARTED, POSITION
         self.conn, child = context.Pipe()
         self.process = context.Process(target=_worker_main, daemon=True,
                                        args=(child, evaluator, self.clock, journal, run_tag, os.getpid()))
@@ -104,7 +112,7 @@ class _Worker:
     def give(self, chunk: list[Task]) -> None:
         self.chunk, self.done = chunk, 0
         with self.clock.get_lock():
-            self.clock[0] = IDLE
+            self.clock[CODE], self.clock[POSITION] = IDLE, 0
         self.conn.send(chunk)
 
     def collect(self, results: dict[int, EvaluatedPoint], journal: Journal | None) -> None:
@@ -112,17 +120,19 @@ class _Worker:
             try:
                 if not self.conn.poll():
                     return
-                point = self.conn.recv()
+                points = self.conn.recv()
             except (EOFError, OSError):
                 return  # died; the caller finds out from the process
-            results[point.id] = point
-            self.done += 1
+            for point in points:
+                results[point.id] = point
+            self.done += len(points)
             if journal is not None:
-                journal.ended(point_key(point.id, point.variables.values()))
+                journal.ended([point_key(p.id, p.variables.values()) for p in points])
 
-    def running_code(self) -> tuple[int, float]:
+    def running_code(self) -> tuple[int, float, int]:
+        """(index of the running code or IDLE, since when, position in the chunk of the point)."""
         with self.clock.get_lock():
-            return int(self.clock[0]), float(self.clock[1])
+            return int(self.clock[CODE]), float(self.clock[STARTED]), int(self.clock[POSITION])
 
     def kill(self) -> None:
         if self.process.is_alive():
@@ -194,7 +204,7 @@ class WorkerPool:
         """Seconds until the first running code could pass its timeout (at most 1)."""
         now, soonest = time.monotonic(), 1.0
         for worker in busy:
-            index, started = worker.running_code()
+            index, started, _ = worker.running_code()
             if index >= 0:
                 _, limit, grace = self._limits[index]
                 soonest = min(soonest, started + limit + grace - now)
@@ -203,7 +213,7 @@ class WorkerPool:
     def _check(self, worker: _Worker, pending: deque, results: dict[int, EvaluatedPoint],
                deaths: Counter[int]) -> None:
         """A busy worker that died or whose code is past its timeout loses its point."""
-        index, started = worker.running_code()
+        index, started, position = worker.running_code()
         late = index >= 0 and time.monotonic() - started > self._limits[index][1] + self._limits[index][2]
         if worker.process.is_alive() and not late:
             return
@@ -212,7 +222,10 @@ class WorkerPool:
             worker.collect(results, self.journal)  # what it sent before it died
             if not worker.busy:
                 return self._replace(worker)
-        task, rest = worker.chunk[worker.done], worker.chunk[worker.done + 1:]
+        # the point it was on; those it finished but had not sent yet are simply evaluated again
+        position = max(position, worker.done)
+        task = worker.chunk[position]
+        rest = worker.chunk[worker.done:position] + worker.chunk[position + 1:]
         reason = _exit_reason(worker.process.exitcode)
         self._replace(worker)
         kill_tagged(f"{self.run_tag}{task[0]}:")

@@ -16,6 +16,7 @@ import json
 import os
 import shutil
 import socket
+import struct
 import sys
 import time
 from collections import Counter
@@ -32,7 +33,8 @@ MARKER, LOCK, HOLDER, IN_FLIGHT, KILLED = "run", "lock", "holder", "in_flight", 
 
 def point_key(point_id: int, values: Iterable[float]) -> str:
     """A point's name in the journal: its ID and exact variable values (a replay proposes both again)."""
-    return f"{point_id} " + ",".join(repr(float(v)) for v in values)
+    packed = [float(v) for v in values]
+    return f"{point_id} {struct.pack(f'{len(packed)}d', *packed).hex()}"
 
 
 class Journal:
@@ -45,11 +47,11 @@ class Journal:
     def __getstate__(self) -> dict:
         return {**self.__dict__, "_fd": None}
 
-    def started(self, key: str) -> None:
-        self._write(f"start {key}\n")
+    def started(self, keys: Iterable[str]) -> None:
+        self._write("".join(f"start {key}\n" for key in keys))
 
-    def ended(self, key: str) -> None:
-        self._write(f"end {key}\n")
+    def ended(self, keys: Iterable[str]) -> None:
+        self._write("".join(f"end {key}\n" for key in keys))
 
     def _write(self, line: str) -> None:
         # O_APPEND: lines of several processes never interleave; no fsync, since the page cache
