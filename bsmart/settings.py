@@ -62,7 +62,7 @@ class Setting:
         if value is None:
             if self.default is None:
                 return None  # an optional setting (a file name, say) left empty
-            raise ConfigError(f"expected {self.describe().split(',')[0]}, got null (leave the key out for the "
+            raise ConfigError(f"expected {self.describe().split(', default')[0]}, got null (leave the key out for the "
                               f"default {self.default!r})", file=file, where=where)
         if self.type is bool:
             parsed = parse_bool(value, where, file)
@@ -81,19 +81,23 @@ class Setting:
                 parsed = match
         if self.minimum is not None and parsed < self.minimum:
             raise ConfigError(f"must be at least {self.minimum}, got {parsed}", file=file, where=where)
-        maximum = self.maximum if self.maximum is not None or self.type is not int else INT_CAP
-        if maximum is not None and parsed > maximum:
-            raise ConfigError(f"must be at most {maximum:g}, got {parsed:g}", file=file, where=where)
+        if self.upper is not None and parsed > self.upper:
+            raise ConfigError(f"must be at most {self.upper:g}, got {parsed:g}", file=file, where=where)
         return parsed
+
+    @property
+    def upper(self) -> float | None:
+        """The largest value accepted: ``maximum``, or for counts :data:`INT_CAP`."""
+        return self.maximum if self.maximum is not None or self.type is not int else INT_CAP
 
     def describe(self) -> str:
         kind = self.type.__name__ if self.choices is None else "|".join(self.choices)
-        if self.minimum is not None and self.maximum is not None:
-            kind += f" in [{self.minimum}, {self.maximum}]"
+        if self.minimum is not None and self.upper is not None:
+            kind += f" in [{self.minimum}, {self.upper:g}]"
         elif self.minimum is not None:
             kind += f" >= {self.minimum}"
-        elif self.maximum is not None:
-            kind += f" <= {self.maximum}"
+        elif self.upper is not None:
+            kind += f" <= {self.upper:g}"
         default = "none" if self.default is None else repr(self.default)
         return f"{kind}, default {default} ({self.block}): {self.help}"
 

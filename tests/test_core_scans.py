@@ -232,7 +232,7 @@ def test_list_and_describe() -> None:
     described = run_cli("describe", "random")
     assert described.returncode == 0
     assert "Random: Uniform random sampling" in described.stdout
-    assert "  Points: int >= 1, default 1000 (Setup): number of points to evaluate" in described.stdout
+    assert "  Points: int in [1, 1e+09], default 1000 (Setup): number of points to evaluate" in described.stdout
     missing = run_cli("describe", "Randon")
     assert missing.returncode == 2 and missing.stderr.strip().startswith("bsmart: error: Scan: unknown scan 'Randon'")
     assert len(missing.stderr.strip().splitlines()) == 1
