@@ -1,4 +1,5 @@
-"""Command line: ``bsmart run INPUT.json`` (or ``bsmart INPUT.json``), ``list``, ``describe``, ``predict``."""
+"""Command line: ``bsmart run INPUT.json`` (or ``bsmart INPUT.json``), ``list``, ``describe``, ``predict``;
+and ``BSMArt INPUT.json [--csv] [--short] [--debug] [--NoMPI] [--resume] [--Settings]``, BSMArt 2.0.2's."""
 
 from __future__ import annotations
 
@@ -153,6 +154,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"bsmart: internal error: {type(exc).__name__}: {message} (run again with --debug for the "
               f"traceback; the points evaluated so far are saved)", file=sys.stderr)
         return 1
+
+
+def bsmart_compat_main(argv: Sequence[str] | None = None) -> int:
+    """BSMArt 2.0.2's command line, so that job scripts written for it run unchanged.
+
+    ``BSMArt INPUT.json`` runs the scan; with no file, or a name that is no file, it lists the
+    scans or describes the one named (as ``--Settings NAME`` does)."""
+    parser = argparse.ArgumentParser(
+        prog="BSMArt", description="BSMArt's command line, run by bsmart (`bsmart run --help` for bsmart's own).")
+    parser.add_argument("inputfile", metavar="File", nargs="?", help="the input file, or a scan name with --Settings")
+    parser.add_argument("--short", action="store_true", help="Setup.Short: tab-separated output (not written yet)")
+    parser.add_argument("--csv", action="store_true", help="CSV output (bsmart always writes its CSV files)")
+    parser.add_argument("--debug", action="store_true", help="verbose log, keep the points' working folders")
+    parser.add_argument("--NoMPI", action="store_true", help="do not check for MPI (bsmart never uses MPI)")
+    parser.add_argument("--resume", action="store_true", help="continue an interrupted run in its run folder")
+    parser.add_argument("--Settings", action="store_true", help="describe the scan named instead of running")
+    args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    name = args.inputfile
+    if not name:
+        return main(["list"])
+    if args.Settings or not os.path.isfile(name):
+        return main(["describe", name])
+    if args.short:
+        print("BSMArt: --short: bsmart does not write the tab-separated <Output File>.dat yet; the same points "
+              "are in Spectrum_Files/<Output File>.csv", file=sys.stderr)
+    return main(["run", name, *(["--debug"] if args.debug else []), *(["--resume"] if args.resume else [])])
 
 
 if __name__ == "__main__":

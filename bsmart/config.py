@@ -25,9 +25,19 @@ from bsmart.space import Space, Variable, parse_grid_values
 
 RESERVED_NAMES = {"ID", "NLL", "valid", "good", "iteration", "error", "VARIABLE", "seconds"}
 _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.+\-()\[\]]{0,99}$")
+# a variable's name only has to be a CSV column: BSMArt files use names such as "0" or "ms2-mqp2",
+# reached in templates as VARIABLE[i]
+_COLUMN_RE = re.compile(r"^[A-Za-z0-9_.+\-()\[\]]{1,100}$")
 _FILE_RE = re.compile(r"^[A-Za-z0-9_.+\-]{1,200}$")
 
 # Setup keys the core reads, or accepts from BSMArt files without using them.
+# BSMArt output options bsmart does not write yet: a warning when one is switched on.
+UNWRITTEN_OUTPUTS = {
+    "Short": "the tab-separated <Output File>.dat", "StoreAllPoints": "the concatenated spectrum file",
+    "Store Output Files": "the concatenated spectrum file", "Store Invalid": "invalid_<Output File>.csv",
+    "StoreInputs": "Input_Files/", "StoreSeparateFiles": "one spectrum file per point",
+    "StoreEverything": "All_Outputs/", "Merge Results": "per-rank files to merge (bsmart has no MPI ranks)",
+}
 SETUP_KEYS = {
     "RunName", "Type", "Scan", "Cores", "Seed", "Output File", "Skip SLHA Files", "SLHA_Output", "Timeout",
     "debug", "Temporary Directory", "Environment Variables", "Spectrum File", "Threshold", "csv", "csv name",
@@ -159,9 +169,20 @@ def _number_pair(value: Any, where: str, file: str, *, allow_inf: bool = False) 
     return lo, hi
 
 
-def parse_variable(name: str, spec: Any, file: str) -> Variable:
+def _check_variable_name(name: Any, where: str, file: str, warnings: list[str]) -> None:
+    if not isinstance(name, str) or not _COLUMN_RE.match(name):
+        raise ConfigError(f"name {str(name)[:40]!r} must be 1-100 letters, digits, _ . + - ( ) [ ] (a CSV column)",
+                          file=file, where=where)
+    if _NAME_RE.match(name):
+        _check_name(name, where, file)
+    if not name.isidentifier():
+        warnings.append(f"{file}: {where}: the name cannot be written in expressions (templates, FUNCTION, "
+                        f"Derived Variables): reach it as VARIABLE[i]")
+
+
+def parse_variable(name: str, spec: Any, file: str, warnings: list[str] | None = None) -> Variable:
     where = f"Variables.{name}"
-    _check_name(name, where, file)
+    _check_variable_name(name, where, file, warnings if warnings is not None else [])
     if isinstance(spec, bool):
         raise ConfigError(f"expected a range, got {spec!r}", file=file, where=where)
     if isinstance(spec, (int, float)):
@@ -197,6 +218,10 @@ def parse_variable(name: str, spec: Any, file: str) -> Variable:
         if grid is not None:
             return Variable(name, min(grid), max(grid), prior, grid=grid)
         raise ConfigError("RANGE is missing", file=file, where=where)
+    if isinstance(spec["RANGE"], list) and len(spec["RANGE"]) == 2 and spec["RANGE"][0] == spec["RANGE"][1] \
+            and not isinstance(spec["RANGE"][0], bool):  # BSMArt's way of fixing a value: [1, 1]
+        value = parse_float(spec["RANGE"][0], f"{where}.RANGE", file)
+        return Variable(name, value, value, "FIXED")
     lo, hi = _number_pair(spec["RANGE"], f"{where}.RANGE", file)
     if prior == "LOG" and lo <= 0:
         raise ConfigError(f"a LOG variable needs a positive range, got [{lo:g}, {hi:g}]", file=file,
@@ -475,7 +500,14 @@ def build_config(raw: Mapping[str, Any], path: Path, seed: int | None = None, de
         raise ConfigError("must be a JSON object", file=file, where="Setup.Environment Variables")
 
     variables_spec = _block(raw, "Variables", file, required=True)
-    variables = [parse_variable(name, spec, file) for name, spec in variables_spec.items()]
+    variables = [parse_variable(name, spec, file, warnings) for name, spec in variables_spec.items()]
+    if raw.get("Fitting"):
+        warnings.append(f"{file}: Fitting: profiling nuisance variables per point is not implemented yet; the "
+                        f"block is ignored and its variables are not fitted")
+    for key, what in UNWRITTEN_OUTPUTS.items():
+        if key in setup and parse_bool(setup[key], f"Setup.{key}", file):
+            warnings.append(f"{file}: Setup.{key}: bsmart does not write {what} yet; every point is in "
+                            f"all_points.csv, the valid ones in Spectrum_Files/<Output File>.csv")
     space = Space(variables) if variables else None
     if space is None:
         raise ConfigError("no variables declared", file=file, where="Variables")

@@ -54,7 +54,7 @@ CASES: dict[str, tuple[Callable[[dict], None] | str, str]] = {
     "Variables not an object": (_set("Variables", [1, 2]), "Variables: must be a JSON object"),
     "no scan selected": (_set("Setup.Type", None), "no scan selected"),
     "unknown scan": (_set("Setup.Type", "Randon"), "unknown scan 'Randon'; did you mean Random?"),
-    "range lo >= hi": (_set("Variables.x.RANGE", [10, 10]), "Variables.x.RANGE: low must be below high"),
+    "range lo > hi": (_set("Variables.x.RANGE", [10, 5]), "Variables.x.RANGE: low must be below high"),
     "range not a pair": (_set("Variables.x.RANGE", [1]), "Variables.x.RANGE: expected [low, high]"),
     "range NaN": (_set("Variables.x.RANGE", ["nan", 1]), "Variables.x.RANGE: expected a finite number"),
     "log range <= 0": (_set("Variables.y.RANGE", [0, 10]), "Variables.y.RANGE: a LOG variable needs a positive range"),

@@ -236,3 +236,65 @@ def test_list_and_describe() -> None:
     missing = run_cli("describe", "Randon")
     assert missing.returncode == 2 and missing.stderr.strip().startswith("bsmart: error: Scan: unknown scan 'Randon'")
     assert len(missing.stderr.strip().splitlines()) == 1
+
+
+def test_bsmart_example_runs_unchanged_with_the_bsmart_command(tmp_path: Path) -> None:
+    """BSMArt 2.0.2's SMSSM_Grid.json, unchanged (variables named "0", "1", "2", reached as
+    VARIABLE[i] in its template; SPheno at ~/BSMArt/...), run as a BSMArt job script runs it."""
+    import os
+    import shutil
+    import subprocess
+
+    example = Path(__file__).parent / "data" / "bsmart_examples" / "SMSSM"
+    shutil.copytree(example, tmp_path / "job")
+    spheno = tmp_path / "home" / "BSMArt" / "SPheno-4.0.5" / "bin" / "SPhenoSMSSM"
+    spheno.parent.mkdir(parents=True)
+    shutil.copy(Path(__file__).parent / "data" / "spheno_standin.py", spheno)
+    command = shutil.which("BSMArt")
+    assert command, "the BSMArt console script is not installed (pip install -e .)"
+    done = subprocess.run([command, "SMSSM_Grid.json", "--csv", "--NoMPI"], cwd=tmp_path / "job", capture_output=True,
+                          text=True, timeout=120, env={**os.environ, "HOME": str(tmp_path / "home")})
+    assert done.returncode == 0, done.stderr
+    assert "Variables.0: the name cannot be written in expressions" in done.stderr
+    assert "Setup.StoreAllPoints: bsmart does not write the concatenated spectrum file yet" in done.stderr
+    table = _rows(tmp_path / "job" / "m0m12_grid" / "Spectrum_Files" / "SLHA_output.csv")
+    assert list(table[0])[:7] == ["ID", "0", "1", "2", "mh", "mH1", "mH2"]
+    assert len(table) == 8  # 2 x 2 x 2 grid, every point valid
+    for row in table:
+        m0, m12, a0 = (float(row[k]) for k in ("0", "1", "2"))
+        assert float(row["mh"]) == pytest.approx(110 + m0 / 20)
+        assert (float(row["mH1"]), float(row["mH2"])) == pytest.approx((m12 + 80, a0 + 180))
+
+
+def test_bsmart_command_lists_and_describes_scans() -> None:
+    import shutil
+    import subprocess
+
+    command = shutil.which("BSMArt")
+    listed = subprocess.run([command], capture_output=True, text=True, timeout=60)
+    assert listed.returncode == 0 and "MLScanner.MLS_DNNC" in listed.stdout
+    described = subprocess.run([command, "--Settings", "Random"], capture_output=True, text=True, timeout=60)
+    assert described.returncode == 0 and "Batch_size: int in [1, 1e+06], default 200" in described.stdout
+
+
+def test_zero_width_range_is_a_fixed_value(tmp_path: Path) -> None:
+    data = {"Setup": {"Type": "Random", "RunName": "Fixed", "Points": 5, "Seed": 1},
+            "Variables": {"x1": {"RANGE": [0, 31.4]}, "x2": {"RANGE": [12.5, 12.5]}},
+            "Codes": {"toy_targets": {"Observables": {"F2d": {"SCALING": "OFF"}}}}}
+    rows = _rows(_run(tmp_path, data) / "all_points.csv")
+    assert len(rows) == 5 and {r["x2"] for r in rows} == {"12.5"}
+
+
+def test_bsmart_keys_that_do_nothing_yet_say_so(tmp_path: Path) -> None:
+    data = {"Setup": {"Type": "Random", "RunName": "Quiet", "Points": 3, "Seed": 1, "Store Invalid": "True",
+                      "Short": "True", "StoreAllPoints": "False"},
+            "Fitting": {"Variables": {"mu": {"RANGE": [0, 1]}}, "Method": "Brentq"},
+            "Variables": {"x1": {"RANGE": [0, 31.4]}, "x2": {"RANGE": [0, 31.4]}},
+            "Codes": {"toy_targets": {"Observables": {"F2d": {"SCALING": "OFF"}}}}}
+    path = write_json(tmp_path / "in.json", data)
+    done = run_cli("run", str(path), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "Setup.Store Invalid: bsmart does not write invalid_<Output File>.csv yet" in done.stderr
+    assert "Setup.Short: bsmart does not write the tab-separated <Output File>.dat yet" in done.stderr
+    assert "StoreAllPoints" not in done.stderr  # switched off: nothing is missing
+    assert "Fitting: profiling nuisance variables per point is not implemented yet" in done.stderr
