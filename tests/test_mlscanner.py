@@ -300,3 +300,14 @@ def test_initcsv_observable_columns_train_the_observable_models(tmp_path: Path) 
     assert summary["initcsv_points"] == 400
     first = rows(run_dir / "iterations.csv")[1]
     assert float(first["efficiency"]) > 0.25, first
+
+
+def test_cuda_without_a_gpu_is_refused_before_any_point(tmp_path: Path) -> None:
+    torch = pytest.importorskip("torch")
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU: Device cuda is valid here")
+    data = f3d_input("MLS_DNNC", "Cuda", setup={"Device": "cuda"})
+    path = tmp_path / "in.json"
+    path.write_text(json.dumps(data))
+    assert cli_main(["run", str(path), "--output", str(tmp_path), "--quiet"]) == 2
+    assert not (tmp_path / "Cuda").exists()  # refused before the run folder, so before any code ran

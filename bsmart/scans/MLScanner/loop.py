@@ -34,7 +34,7 @@ from bsmart.errors import ConfigError, ScanError
 from bsmart.points import EvaluatedPoint
 from bsmart.results import read_points_csv
 from bsmart.scans.base import Scan
-from bsmart.scans.MLScanner.models import Adapter, LearnerFactory
+from bsmart.scans.MLScanner.models import Adapter, LearnerFactory, torch_device
 from bsmart.settings import Setting
 
 CITATION = ("A. Hammad, M. Park, R. Ramos, P. Saha, 'Exploration of parameter spaces assisted by machine "
@@ -231,6 +231,12 @@ class MLScan(Scan):
 
     kind: ClassVar[str]
     learner: ClassVar[Callable[..., Any]]
+
+    @classmethod
+    def check(cls, config: Any, settings: Any) -> None:
+        super().check(config, settings)
+        if settings.device == "cuda":  # refused now, not after the bootstrap points were evaluated
+            torch_device("cuda")
 
     def initialise(self) -> None:
         s = self.settings
