@@ -346,6 +346,7 @@ def _safe_file_name(value: Any, where: str, file: str) -> str:
 def parse_code(name: str, spec: Any, ctx: dict[str, Any]) -> Code | None:
     from bsmart.codes.external import ExternalCode
     from bsmart.codes.python import PythonCode
+    from bsmart.codes.tools import find_tool
     from bsmart.codes.toy_targets import ToyTargets
 
     file, base_dir = ctx["file"], ctx["base_dir"]
@@ -354,8 +355,9 @@ def parse_code(name: str, spec: Any, ctx: dict[str, Any]) -> Code | None:
         raise ConfigError("must be a JSON object", file=file, where=where)
     if not parse_bool(spec.get("Run", True), f"{where}.Run", file):
         return None
+    tool = find_tool(name)
     for key in spec:
-        if key not in CODE_KEYS and key not in ctx["toy_keys"]:
+        if key not in CODE_KEYS and key not in ctx["toy_keys"] and key not in (tool.KEYS if tool else ()):
             ctx["warnings"].append(f"{file}: {where}.{key}: unknown key, ignored")
     observables_spec = spec.get("Observables") or {}
     if not isinstance(observables_spec, dict):
@@ -405,14 +407,13 @@ def parse_code(name: str, spec: Any, ctx: dict[str, Any]) -> Code | None:
         input_file = _safe_file_name(input_name, f"{where}.InputFile", file)
     if output_file is not None:
         output_file = _safe_file_name(output_file, f"{where}.OutputFile", file)
-    if name.lower().startswith("spheno") and not any(p in " ".join(command) for p in ("{InputFile}", "{OutputFile}")) \
-            and input_file and output_file:
-        command += ["{InputFile}", "{OutputFile}"]  # SPheno takes its two files as arguments
+        ctx["spectrum_file"] = ctx["spectrum_file"] or output_file  # BSMArt: the first code's OutputFile
     environment = spec.get("Environment Variables") or {}
     if not isinstance(environment, dict):
         raise ConfigError("must be a JSON object", file=file, where=f"{where}.Environment Variables")
-    return ExternalCode(name, command, input_file=input_file, output_file=output_file, template=template,
-                        environment={str(k): str(v) for k, v in environment.items()}, **common)
+    program = {"command": command, "input_file": input_file, "output_file": output_file, "template": template,
+               "environment": {str(k): str(v) for k, v in environment.items()}, **common}
+    return tool.build(name, spec, program, ctx) if tool else ExternalCode(name, **program)
 
 
 def _check_expression_names(codes: list[Code], observables: Mapping[str, Observable], known: set[str],
@@ -533,6 +534,8 @@ def build_config(raw: Mapping[str, Any], path: Path, seed: int | None = None, de
         "file": file, "base_dir": path.parent, "warnings": warnings, "names": names, "derived": set(derived),
         "variable_names": space.names, "template_used": False, "skip_slha": skip_slha, "blocks": blocks,
         "timeout": timeout, "resolve": lambda p: (path.parent / Path(p).expanduser()).resolve(),
+        "cores": cores, "spectrum_file": None if setup.get("Spectrum File") is None
+        else _safe_file_name(setup["Spectrum File"], "Setup.Spectrum File", file),
         "toy_keys": {"Rosenbrock a", "Rosenbrock b", "Rastrigin A", "Ackley a", "Ackley b", "Ackley c",
                      "Himmelblau a", "Himmelblau b", "Easom center", "Shell center", "TwoShell centers",
                      "TwoShell radius", "Invalid fraction"},

@@ -15,7 +15,7 @@ import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from bsmart.errors import CodeError, ConfigError, ExpressionError
 from bsmart.expr import Expression
@@ -187,8 +187,9 @@ class Template:
 
 # -- reading ------------------------------------------------------------------------------
 
-def read_slha(path: Path):
-    """Parse an SLHA file with pyslha; any failure is a CodeError (the point becomes invalid)."""
+def read_slha(path: Path, fix: Callable[[str], str] | None = None):
+    """Parse an SLHA file with pyslha; any failure is a CodeError (the point becomes invalid).
+    ``fix`` turns the text into SLHA first (for a program that writes an SLHA-like format)."""
     import pyslha
 
     path = Path(path)
@@ -202,6 +203,8 @@ def read_slha(path: Path):
         text = path.read_text(errors="strict")
     except (UnicodeDecodeError, OSError):
         raise CodeError(f"output file {path.name} is not a text file") from None
+    if fix is not None:
+        text = fix(text)
     try:
         # pyslha writes "Ignoring unknown section" to stderr on garbage; that belongs in the
         # point's error, not on the user's console

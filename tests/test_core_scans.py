@@ -298,3 +298,50 @@ def test_bsmart_keys_that_do_nothing_yet_say_so(tmp_path: Path) -> None:
     assert "Setup.Short: bsmart does not write the tab-separated <Output File>.dat yet" in done.stderr
     assert "StoreAllPoints" not in done.stderr  # switched off: nothing is missing
     assert "Fitting: profiling nuisance variables per point is not implemented yet" in done.stderr
+
+
+def test_bsmart_spheno_micromegas_chain_reads_omg_out(tmp_path: Path) -> None:
+    """BSMArt's SMSQQ_Random.json (SPheno then MicrOmegas, whose omg.out has no Block line) with
+    stand-ins at the file's own paths. Changed for the test: 6 points on 2 cores instead of 50 000
+    on 20, and no DD observable (DARKMATTER 501, BSMArt's direct-detection limit, is not computed
+    yet). Oh2 is a global observable: it is read from the spectrum that MicrOmegas' block joined."""
+    import os
+    import shutil
+    import subprocess
+
+    shutil.copytree(Path(__file__).parent / "data" / "bsmart_examples" / "SMSQQ", tmp_path / "job")
+    home = tmp_path / "home" / "BSMArt"
+    for standin, target in (("spheno_standin.py", "SPheno-4.0.4/bin/SPhenoSM_SQQ"),
+                            ("micromegas_standin.py", "micromegas_5.2.1_C/SM_SQQ/MicrOmegas_v5.2_BSMArt")):
+        (home / target).parent.mkdir(parents=True)
+        shutil.copy(Path(__file__).parent / "data" / standin, home / target)
+    data = json.loads((tmp_path / "job" / "SMSQQ_Random.json").read_text())
+    data["Setup"].update(Points=6, Cores=2, Seed=3)
+    data["Codes"]["MicrOmegas"]["DD_Limits"] = "False"
+    del data["Observables"]["DD"]
+    env = {**os.environ, "HOME": str(tmp_path / "home")}
+
+    def run(spec: dict) -> subprocess.CompletedProcess:
+        (tmp_path / "job" / "in.json").write_text(json.dumps(spec))
+        return subprocess.run([shutil.which("BSMArt"), "in.json", "--csv"], cwd=tmp_path / "job", capture_output=True,
+                              text=True, timeout=120, env=env)
+
+    done = run(data)
+    assert done.returncode == 0, done.stderr
+    rows = _rows(tmp_path / "job" / "SMSQQ_Random_01" / "all_points.csv")
+    assert len(rows) == 6 and all(r["valid"] == "True" for r in rows), [r["error"] for r in rows]
+    for row in rows:
+        lightest = min(float(row[k]) for k in ("ms", "mqm", "mqp"))
+        assert float(row["Oh2"]) == pytest.approx(0.12 * (lightest / 15000) ** 2, rel=1e-6)
+        assert (float(row["TreeU"]), float(row["TriU_a0"])) == (1.0, 0.25)
+
+    # the candidate is always 105 here (ms^2 = (ms2-mqp2) + mqp2 > mqp2): allowed, or every point fails
+    data["Codes"]["MicrOmegas"]["LSP"] = [1000022, 105]
+    data["Setup"]["RunName"] = "LSP_ok"
+    assert run(data).returncode == 0
+    assert all(r["valid"] == "True" for r in _rows(tmp_path / "job" / "LSP_ok" / "all_points.csv"))
+    data["Codes"]["MicrOmegas"]["LSP"] = [55]
+    data["Setup"]["RunName"] = "LSP_no"
+    assert run(data).returncode == 2  # every point failed, said in one line
+    assert {r["error"] for r in _rows(tmp_path / "job" / "LSP_no" / "all_points.csv")} == {
+        "MicrOmegas: the dark matter candidate 105 is not one of LSP [55]"}

@@ -122,6 +122,9 @@ class Chain:
                     env[key] = _as_float(value)
             if out.slha is not None and (spectrum is None or code.name == self.spectrum_code):
                 spectrum = out.slha
+            elif out.slha is not None:  # as BSMArt: a later code's blocks join (and replace) the spectrum's
+                spectrum.blocks.update(out.slha.blocks)
+                spectrum.decays.update(out.slha.decays)
             for name, obs in code.observables.items():
                 try:
                     value = self._value(obs, out.values, out.slha, env)

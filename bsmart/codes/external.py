@@ -101,6 +101,10 @@ class ExternalCode(Code):
         if not self.output_file:
             return CodeOutput()
         try:
-            return CodeOutput(slha=read_slha(workdir / self.output_file))
+            return CodeOutput(slha=self.read_output(workdir / self.output_file))
         except CodeError as exc:
             raise CodeError(f"{self.name}: {exc}") from None
+
+    def read_output(self, path: Path) -> Any:
+        """The parsed output; a tool whose program writes another format overrides this."""
+        return read_slha(path)

@@ -1,0 +1,73 @@
+"""MicrOmegas, as BSMArt runs it: the program (BSMArt's driver, no arguments) reads the spectrum
+in the point's folder and writes ``omg.out``, lines of ``id value # comment`` without a Block
+line or the leading space of SLHA entries. They are read as ``Block DARKMATTER`` (``Oh2`` is ``["DARKMATTER", [1]]``, the dark
+matter candidate's PDG code entry 2), added to the point's spectrum and appended to the
+spectrum file, so that later codes and global observables see them.
+
+Keys: ``LSP`` (allowed PDG codes of the dark matter candidate: another one makes the point
+invalid), ``Cross-sections`` (runs the driver with ``--xsections``), ``DD_Limits`` (BSMArt's
+direct-detection exclusion, ``DARKMATTER 501``: not computed yet, a warning says so).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+from bsmart.codes.base import CodeOutput
+from bsmart.codes.external import ExternalCode
+from bsmart.errors import CodeError, ConfigError
+from bsmart.settings import parse_bool
+from bsmart.slha import read_slha, slha_value
+
+KEYS = {"LSP", "Cross-sections", "DD_Limits"}
+
+
+def as_slha(text: str) -> str:
+    """omg.out as an SLHA block: a Block line, and each entry indented."""
+    return "BLOCK DARKMATTER # MicrOmegas\n" + "".join(f" {line.lstrip()}" for line in text.splitlines(True))
+
+
+class MicrOmegas(ExternalCode):
+    def __init__(self, name: str, command: Sequence[str], *, spectrum_file: str | None = None,
+                 lsp: Sequence[int] = (), **kwargs: Any):
+        super().__init__(name, command, **kwargs)
+        self.spectrum_file, self.lsp = spectrum_file, tuple(lsp)
+
+    def read_output(self, path: Path) -> Any:
+        return read_slha(path, fix=as_slha)
+
+    def run(self, env: Mapping[str, Any], workdir: Path | None) -> CodeOutput:
+        assert workdir is not None
+        spectrum = workdir / self.spectrum_file if self.spectrum_file else None
+        reads = workdir / self.input_file if self.input_file else None
+        if spectrum and reads and spectrum != reads and spectrum.is_file():
+            shutil.copyfile(spectrum, reads)  # the driver reads its own file name, as in BSMArt
+        out = super().run(env, workdir)
+        if self.lsp:
+            candidate = int(slha_value(out.slha, "DARKMATTER", (2,)))
+            if candidate not in self.lsp:
+                raise CodeError(f"{self.name}: the dark matter candidate {candidate} is not one of LSP {list(self.lsp)}")
+        if spectrum and spectrum.is_file():
+            with open(spectrum, "a") as fh:
+                fh.write(as_slha((workdir / self.output_file).read_text()))
+        return out
+
+
+def build(name: str, spec: Mapping[str, Any], program: dict[str, Any], ctx: Mapping[str, Any]) -> MicrOmegas:
+    file, where = ctx["file"], f"Codes.{name}"
+    if parse_bool(spec.get("Cross-sections", False), f"{where}.Cross-sections", file):
+        program["command"] = [*program["command"], "--xsections"]
+    if parse_bool(spec.get("DD_Limits", False), f"{where}.DD_Limits", file):
+        ctx["warnings"].append(f"{file}: {where}.DD_Limits: BSMArt's direct-detection exclusion (DARKMATTER 501) is "
+                               f"not computed yet; an observable that reads it makes every point invalid")
+    lsp = spec.get("LSP") or []
+    try:
+        lsp = [int(code) for code in (lsp if isinstance(lsp, list) else [lsp])]
+    except (TypeError, ValueError):
+        raise ConfigError(f"expected a list of PDG codes, got {lsp!r}", file=file, where=f"{where}.LSP") from None
+    program["output_file"] = program["output_file"] or "omg.out"
+    if ctx["cores"] > 1:  # one process per point: MicrOmegas must not fork its own
+        program["environment"] = {"nParProc": "0", **program["environment"]}
+    return MicrOmegas(name, spectrum_file=ctx["spectrum_file"], lsp=lsp, **program)
