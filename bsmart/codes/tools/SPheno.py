@@ -7,6 +7,7 @@ from typing import Any, Mapping
 from bsmart.codes.external import PLACEHOLDERS, ExternalCode
 
 KEYS: set[str] = set()
+PREFIX = True  # SPhenoMSSM, SPheno_SQQ: SPheno builds one program per model
 
 
 def build(name: str, spec: Mapping[str, Any], program: dict[str, Any], ctx: Mapping[str, Any]) -> ExternalCode:

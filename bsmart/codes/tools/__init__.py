@@ -1,5 +1,6 @@
 """BSMArt's built-in tools, found by the name a BSMArt file gives the code in ``Codes`` (the key
-is the tool's name there: ``"MicrOmegas": {...}``; a longer name that starts with it works too).
+is the tool's name there: ``"MicrOmegas": {...}``, any case). A tool that sets ``PREFIX = True``
+also takes longer names that start with its own (``SPhenoMSSM``).
 
 A tool module defines ``KEYS`` (the keys it reads besides the common ones of a program, which
 the config parses) and ``build(name, spec, program, ctx) -> Code``, where ``program`` holds the
@@ -22,6 +23,10 @@ def find_tool(code_name: str) -> ModuleType | None:
     """The tool module for a code's name, or None for a plain program."""
     lowered = code_name.lower()
     for name in _NAMES:
-        if lowered.startswith(name.lower()):
+        if lowered == name.lower():
             return importlib.import_module(f"{__name__}.{name}")
+        if lowered.startswith(name.lower()):
+            module = importlib.import_module(f"{__name__}.{name}")
+            if getattr(module, "PREFIX", False):
+                return module
     return None
