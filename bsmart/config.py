@@ -142,6 +142,10 @@ def _check_name(name: str, where: str, file: str) -> None:
     if not isinstance(name, str) or not _NAME_RE.match(name):
         raise ConfigError(f"name {name!r} must start with a letter and use letters, digits, _ . + - ( ) [ ]",
                           file=file, where=where)
+    _check_reserved(name, where, file)
+
+
+def _check_reserved(name: str, where: str, file: str) -> None:
     if name in RESERVED_NAMES or name.startswith("loss_"):
         raise ConfigError(f"name '{name}' is reserved for an output column (ID, NLL, valid, good, iteration, "
                           f"seconds, error, loss_<observable>)", file=file, where=where)
@@ -173,8 +177,7 @@ def _check_variable_name(name: Any, where: str, file: str, warnings: list[str]) 
     if not isinstance(name, str) or not _COLUMN_RE.match(name):
         raise ConfigError(f"name {str(name)[:40]!r} must be 1-100 letters, digits, _ . + - ( ) [ ] (a CSV column)",
                           file=file, where=where)
-    if _NAME_RE.match(name):
-        _check_name(name, where, file)
+    _check_reserved(name, where, file)
     if not name.isidentifier():
         warnings.append(f"{file}: {where}: the name cannot be written in expressions (templates, FUNCTION, "
                         f"Derived Variables): reach it as VARIABLE[i]")

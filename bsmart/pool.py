@@ -200,21 +200,23 @@ class WorkerPool:
             pending.appendleft(chunk)
             self._replace(worker)
 
+    def _deadline(self, index: int, started: float) -> float:
+        """When code ``index``, started at ``started``, is past its timeout (never when IDLE)."""
+        if index < 0:
+            return math.inf
+        _, limit, grace = self._limits[index]
+        return started + limit + grace
+
     def _next_check(self, busy: list[_Worker]) -> float:
         """Seconds until the first running code could pass its timeout (at most 1)."""
-        now, soonest = time.monotonic(), 1.0
-        for worker in busy:
-            index, started, _ = worker.running_code()
-            if index >= 0:
-                _, limit, grace = self._limits[index]
-                soonest = min(soonest, started + limit + grace - now)
-        return max(0.01, soonest)
+        soonest = min((self._deadline(*w.running_code()[:2]) for w in busy), default=math.inf)
+        return max(0.01, min(1.0, soonest - time.monotonic()))
 
     def _check(self, worker: _Worker, pending: deque, results: dict[int, EvaluatedPoint],
                deaths: Counter[int]) -> None:
         """A busy worker that died or whose code is past its timeout loses its point."""
         index, started, position = worker.running_code()
-        late = index >= 0 and time.monotonic() - started > self._limits[index][1] + self._limits[index][2]
+        late = time.monotonic() > self._deadline(index, started)
         if worker.process.is_alive() and not late:
             return
         if not late:

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import csv
 import json
-from array import array
 import math
 import os
+from array import array
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -210,6 +210,7 @@ class PointTable:
 
 
 MAX_LINE = 1_000_000  # characters; a longer line is no row of numbers
+SKIP_REASONS = ("non-numeric or NaN variables", "outside the declared ranges", "duplicates")  # always reported
 
 
 def _csv_lines(fh: Any) -> Iterable[list[str] | str]:
@@ -341,6 +342,3 @@ def read_points_csv(path: Path, space: Space, *, need_nll: bool = False, where: 
     if not len(result.physical):
         raise ConfigError(f"{path}: no usable row: {result.report()}", where=where)
     return result
-
-
-SKIP_REASONS = ("non-numeric or NaN variables", "outside the declared ranges", "duplicates")

@@ -240,6 +240,8 @@ class RunManager:
         Every point in flight then is a suspect; innocent ones ran beside the culprit. So a
         suspect is evaluated alone, before the rest: only the culprit takes the run down again,
         and a point that did so twice is recorded invalid instead of being run a third time."""
+        if not self.killed_the_run:  # the usual case: no run died with points in flight
+            return self.executor.evaluate(tasks)
         deaths = {t[0]: self.killed_the_run.get(point_key(t[0], t[1].values()), 0) for t in tasks}
         done: dict[int, EvaluatedPoint] = {}
         for point_id, variables, iteration in (t for t in tasks if deaths[t[0]] >= 2):

@@ -92,12 +92,13 @@ class Setting:
 
     def describe(self) -> str:
         kind = self.type.__name__ if self.choices is None else "|".join(self.choices)
-        if self.minimum is not None and self.upper is not None:
-            kind += f" in [{self.minimum}, {self.upper:g}]"
+        upper = f"{self.upper:g}" if self.type is int and self.upper is not None else self.upper  # 1e+09
+        if self.minimum is not None and upper is not None:
+            kind += f" in [{self.minimum}, {upper}]"
         elif self.minimum is not None:
             kind += f" >= {self.minimum}"
-        elif self.upper is not None:
-            kind += f" <= {self.upper:g}"
+        elif upper is not None:
+            kind += f" <= {upper}"
         default = "none" if self.default is None else repr(self.default)
         return f"{kind}, default {default} ({self.block}): {self.help}"
 

@@ -1,8 +1,8 @@
 """MicrOmegas, as BSMArt runs it: the program (BSMArt's driver, no arguments) reads the spectrum
 in the point's folder and writes ``omg.out``, lines of ``id value # comment`` without a Block
-line or the leading space of SLHA entries. They are read as ``Block DARKMATTER`` (``Oh2`` is ``["DARKMATTER", [1]]``, the dark
-matter candidate's PDG code entry 2), added to the point's spectrum and appended to the
-spectrum file, so that later codes and global observables see them.
+line or the leading space of SLHA entries. They are read as ``Block DARKMATTER`` (``Oh2`` is
+``["DARKMATTER", [1]]``, the dark matter candidate's PDG code entry 2), added to the point's
+spectrum and appended to the spectrum file, so that later codes and global observables see them.
 
 Keys: ``LSP`` (allowed PDG codes of the dark matter candidate: another one makes the point
 invalid), ``Cross-sections`` (runs the driver with ``--xsections``), ``DD_Limits`` (BSMArt's
@@ -48,10 +48,12 @@ class MicrOmegas(ExternalCode):
         if self.lsp:
             candidate = int(slha_value(out.slha, "DARKMATTER", (2,)))
             if candidate not in self.lsp:
-                raise CodeError(f"{self.name}: the dark matter candidate {candidate} is not one of LSP {list(self.lsp)}")
-        if spectrum and spectrum.is_file():
+                raise CodeError(f"{self.name}: the dark matter candidate {candidate} is not one of LSP "
+                                f"{list(self.lsp)}")
+        output = workdir / self.output_file
+        if spectrum and spectrum != output and spectrum.is_file():  # as BSMArt: later codes read it there
             with open(spectrum, "a") as fh:
-                fh.write(as_slha((workdir / self.output_file).read_text()))
+                fh.write(as_slha(output.read_text()))
         return out
 
 

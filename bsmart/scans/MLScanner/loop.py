@@ -294,7 +294,7 @@ class MLScan(Scan):
     def _unseen(self, unit: np.ndarray) -> np.ndarray:
         """Drop rows already evaluated or repeated within ``unit``."""
         keep, keys = [], set()
-        for i, key in enumerate(self._keys(unit) if len(unit) else []):
+        for i, key in enumerate(self._keys(unit)):
             if key not in self.seen and key not in keys:
                 keys.add(key)
                 keep.append(i)
