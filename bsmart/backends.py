@@ -67,7 +67,9 @@ class DaskExecutor:
     """Submits one future per point and gathers them as they complete.
 
     A worker lost while running a point makes Dask reschedule it; the scheduler we start
-    allows one such retry (``allowed-failures: 1``), after which the point is marked invalid.
+    allows one such retry (``allowed-failures: 1``). Dask counts a death against every point
+    the worker held, so a point that still ends in KilledWorker is tried once more alone (then
+    only a point that kills its worker by itself dies) before it is marked invalid.
     A batch never waits longer than its deadline: points still running then are cancelled and
     marked invalid, so one stuck job cannot stall the scan.
     """
@@ -112,12 +114,26 @@ class DaskExecutor:
         log.info("dask backend: %s", client.dashboard_link if cluster is None else cluster)
         return cls(evaluator, client, cluster, batch_timeout)
 
-    def evaluate(self, tasks: Sequence[Task]) -> list[EvaluatedPoint]:
-        from distributed import as_completed
+    def _submit(self, task: Task) -> Any:
+        return self.client.submit(_evaluate_remote, self._key, self._payload, task, pure=False,
+                                  key=f"bsmart-point-{task[0]}-{time.time_ns()}")
 
-        futures = {self.client.submit(_evaluate_remote, self._key, self._payload, task, pure=False,
-                                      key=f"bsmart-point-{task[0]}-{time.time_ns()}"): task for task in tasks}
+    def _alone(self, task: Task) -> EvaluatedPoint:
+        """A point evaluated with nothing else on the cluster: a worker death is its own."""
+        future = self._submit(task)
+        try:
+            return future.result(timeout=self.point_timeout * 2)
+        except Exception as exc:
+            self.client.cancel([future])
+            return self.evaluator.make_point(task[0], task[1], task[2], None,
+                                             f"lost on the cluster, also when evaluated alone: {type(exc).__name__}")
+
+    def evaluate(self, tasks: Sequence[Task]) -> list[EvaluatedPoint]:
+        from distributed import KilledWorker, as_completed
+
+        futures = {self._submit(task): task for task in tasks}
         results: dict[int, EvaluatedPoint] = {}
+        suspects: list[Task] = []
         deadline = self.batch_timeout if self.batch_timeout is not None else \
             self.point_timeout * max(1, math.ceil(len(tasks) / max(1, self._n_workers())))
         iterator = as_completed(futures, with_results=False, timeout=deadline)
@@ -125,17 +141,18 @@ class DaskExecutor:
             for future in iterator:
                 task = futures[future]
                 try:
-                    point = future.result()
-                except Exception as exc:  # KilledWorker after the allowed retry, or a lost future
-                    point = self.evaluator.make_point(task[0], task[1], task[2], None,
-                                                      f"lost on the cluster: {type(exc).__name__}")
-                results[task[0]] = point
+                    results[task[0]] = future.result()
+                except KilledWorker:  # perhaps only beside the point that killed the workers
+                    suspects.append(task)
+                except Exception as exc:  # a lost future
+                    results[task[0]] = self.evaluator.make_point(task[0], task[1], task[2], None,
+                                                                 f"lost on the cluster: {type(exc).__name__}")
         except TimeoutError:
             pass  # the rest is marked below
         except BaseException:
             self.client.cancel(list(futures))
             raise
-        unfinished = [f for f, t in futures.items() if t[0] not in results]
+        unfinished = [f for f, t in futures.items() if t[0] not in results and t not in suspects]
         if unfinished:
             self.client.cancel(unfinished)
             log.warning("%d point(s) did not finish within %.0f s on the cluster; marked invalid",
@@ -144,6 +161,8 @@ class DaskExecutor:
             task = futures[future]
             results[task[0]] = self.evaluator.make_point(task[0], task[1], task[2], None,
                                                          f"did not finish within the batch deadline ({deadline:.0f} s)")
+        for task in suspects:
+            results[task[0]] = self._alone(task)
         return [results[t[0]] for t in tasks]
 
     def _n_workers(self) -> int:

@@ -13,6 +13,7 @@ from bsmart import __version__
 from bsmart.errors import BsmartError
 
 COMMANDS = ("run", "list", "describe", "predict", "plot")
+SHORT_OF_TARGET = 3  # exit status of a run that finished before reaching its Points
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -31,7 +32,9 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the scan an input file selects",
                          description="Run the scan selected in INPUT.json (\"Scan\" or Setup.Type); the "
                                      "results go to the run folder <RunName>/.",
-                         epilog="exit status: 0 finished; 2 a mistake in the input, or every point failed; "
+                         epilog="exit status: 0 finished; 3 finished short of the scan's target (Points), "
+                                "stopped by a limit such as Iterations or Max_Evaluations (the warning says which; "
+                                "raise it and --resume); 2 a mistake in the input, or every point failed; "
                                 "1 a bug in bsmart; 130 interrupted (continue with --resume).")
     run.add_argument("input", metavar="INPUT.json", help="the input file (BSMArt's JSON format; docs/input.md)")
     run.add_argument("--seed", type=int, help="random seed (overrides Setup.Seed)")
@@ -106,13 +109,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     # SIGTERM (a batch system ending the job) stops the run as Ctrl-C does
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
-        run_scan(args.input, seed=args.seed, debug=args.debug or None, overwrite=args.overwrite,
-                 output_dir=args.output, resume=args.resume or None, show_progress=not args.quiet)
+        summary = run_scan(args.input, seed=args.seed, debug=args.debug or None, overwrite=args.overwrite,
+                           output_dir=args.output, resume=args.resume or None, show_progress=not args.quiet)
     except KeyboardInterrupt:
         print("bsmart: interrupted; every point evaluated so far is saved. Continue with:\n"
               f"    bsmart run {args.input} --resume", file=sys.stderr)
         return 130
-    return 0
+    return SHORT_OF_TARGET if summary.get("short_of_target") else 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -2,8 +2,9 @@
 
 The formulas are listed in docs/likelihoods.md. Each observable contributes
 ``loss = -M * expm1(LL / M)`` (about ``-LL`` for small ``|LL|``, smoothly saturating at
-``M = log(DBL_MAX) + 1 ~ 710.78``); a missing, NaN or infinite value, or a failed point,
-contributes exactly ``M``. The point's NLL is the sum of the losses.
+``M = log(DBL_MAX) + 1 ~ 710.78``); a missing, NaN or infinite value contributes exactly ``M``.
+The point's NLL is the sum of the losses. What a failed point weighs (``failed_nll``) and which
+points are good (``is_good``) are defined here once, for the evaluator, the scans and InitCSV.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import math
 import sys
 from dataclasses import dataclass
 from typing import Mapping
+
+import numpy as np
 
 from bsmart.expr import Expression
 
@@ -114,8 +117,21 @@ def losses(observables: Mapping[str, Observable], values: Mapping[str, float] | 
     return {name: obs.loss(values.get(name, math.nan)) for name, obs in observables.items() if obs.used}
 
 
-def total_nll(per_observable: Mapping[str, float], valid: bool = True) -> float:
-    """Sum of the losses; an invalid point with no used observable still gets M."""
-    if not valid and not per_observable:
-        return MAX_LOSS
+def total_nll(per_observable: Mapping[str, float]) -> float:
+    """The NLL of an evaluated point: the sum of its observables' losses."""
     return float(sum(per_observable.values()))
+
+
+def failed_nll(observables: Mapping[str, Observable]) -> float:
+    """What a failed point weighs: the maximum loss of every used observable (M when none is
+    used). No evaluated point can weigh more, so no model ranks a failure above a valid point."""
+    return MAX_LOSS * max(1, sum(obs.used for obs in observables.values()))
+
+
+def is_good(nll: np.ndarray | float, valid: np.ndarray | bool, threshold: float | None) -> np.ndarray | bool:
+    """Good = valid, with a finite NLL below the threshold (no threshold: every valid point)."""
+    nll = np.asarray(nll, dtype=float)
+    good = np.asarray(valid, dtype=bool) & np.isfinite(nll)
+    if threshold is not None:
+        good &= nll < threshold
+    return good if good.ndim else bool(good)

@@ -67,7 +67,7 @@ def summary_lines(summary: Mapping[str, Any], input_file: str) -> list[str]:
     run_dir = summary.get("run_dir", "")
     timing = f"codes {summary.get('seconds_in_codes', 0):.1f} s"
     if "seconds_training" in summary:
-        timing += f", training and scoring {summary['seconds_training']:.1f} s"
+        timing += f", training {summary['seconds_training']:.1f} s, scoring {summary.get('seconds_scoring', 0):.1f} s"
     this_session = summary.get("evaluations_this_session", evaluations)
     resumed = f" ({this_session} this session)" if this_session != evaluations else ""
     lines = [

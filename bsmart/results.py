@@ -27,6 +27,7 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 
 from bsmart.errors import BsmartError, ConfigError
+from bsmart.likelihood import failed_nll, losses, total_nll
 from bsmart.points import EvaluatedPoint
 from bsmart.space import Space
 
@@ -203,6 +204,7 @@ class PointTable:
     rows_read: int = 0
     skipped: dict[str, int] = field(default_factory=dict)
     values: dict[str, np.ndarray] = field(default_factory=dict)  # columns of the configured observables
+    valid: np.ndarray | None = None  # False for rows of failed points (a "valid" column says False)
 
     def report(self) -> str:
         skipped = ", ".join(f"{n} {why}" for why, n in self.skipped.items() if n)
@@ -296,7 +298,9 @@ def read_points_csv(path: Path, space: Space, *, need_nll: bool = False, where: 
     # the columns to read; a fixed variable without a column takes its value
     wanted = [(index.get(v.name), v.lower) for v in space.variables] + [(index[n], math.nan) for n in value_names] \
         + ([(index["NLL"], math.nan)] if nll_source == "NLL" else [])
+    valid_column = index.get("valid") if nll_source else None  # bsmart's CSVs hold failed points too
     numbers = array("d")  # row-major, len(wanted) per row: 8 bytes a number
+    failed = array("b")
     skipped: Counter[str] = Counter()
     rows_read = 0
     with open(path, newline="", encoding="utf-8", errors="replace") as fh:
@@ -310,6 +314,8 @@ def read_points_csv(path: Path, space: Space, *, need_nll: bool = False, where: 
                 skipped["a wrong number of fields"] += 1
             else:
                 numbers.extend(default if i is None else _number(row[i].strip()) for i, default in wanted)
+                if valid_column is not None:
+                    failed.append(row[valid_column].strip().lower() == "false")
     table = np.frombuffer(numbers, dtype=float).reshape(-1, len(wanted))  # a view: no second copy
     nv = len(space.variables)
     physical = table[:, :nv]
@@ -318,9 +324,11 @@ def read_points_csv(path: Path, space: Space, *, need_nll: bool = False, where: 
     if nll_source == "NLL":
         nll = table[:, -1]
     elif nll_source == "observables":
-        from bsmart.likelihood import losses, total_nll
         nll = np.array([total_nll(losses(observables, {n: v[r] for n, v in values.items()}))
                         for r in range(len(table))])
+    valid = ~np.frombuffer(failed, dtype=np.int8).astype(bool) if len(failed) else np.ones(len(table), bool)
+    if nll is not None:  # a failed point weighs what failed points weigh in this run
+        nll = np.where(valid, nll, failed_nll(observables))
     keep = np.all(np.isfinite(physical), axis=1)
     skipped["non-numeric or NaN variables"] = int((~keep).sum())
     if nll is not None:
@@ -338,7 +346,7 @@ def read_points_csv(path: Path, space: Space, *, need_nll: bool = False, where: 
     skipped["duplicates"] = int((keep & ~unique).sum())
     result = PointTable(physical[unique], None if nll is None else nll[unique], rows_read,
                         {why: n for why, n in skipped.items() if n or why in SKIP_REASONS},
-                        {n: v[unique] for n, v in values.items()})
+                        {n: v[unique] for n, v in values.items()}, valid[unique])
     if not len(result.physical):
         raise ConfigError(f"{path}: no usable row: {result.report()}", where=where)
     return result

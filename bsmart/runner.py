@@ -28,7 +28,7 @@ import numpy as np
 
 from bsmart.codes.base import Chain
 from bsmart.errors import CodeError, ConfigError
-from bsmart.likelihood import losses as observable_losses, total_nll
+from bsmart.likelihood import failed_nll, is_good, losses as observable_losses, total_nll
 from bsmart.points import EvaluatedPoint
 from bsmart.processes import owner_gone, owner_stamp
 from bsmart.runfolder import Journal, point_key
@@ -76,9 +76,9 @@ class PointEvaluator:
         valid = values is not None
         observables = self.chain.observables
         losses = observable_losses(observables, values if valid else None)
-        nll = total_nll(losses, valid)
+        nll = total_nll(losses) if valid else failed_nll(observables)
         full = {name: (values if valid else partial or {}).get(name, math.nan) for name in observables}
-        good = valid and (self.threshold is None or nll < self.threshold)
+        good = is_good(nll, valid, self.threshold)
         return EvaluatedPoint(point_id, dict(variables), full, losses, nll, valid, good,
                               error if error is None else error.replace("\n", " ")[:500], iteration, seconds)
 

@@ -205,6 +205,8 @@ def run_scan(input_path: str | Path, *, seed: int | None = None, debug: bool | N
         progress.close()
         for line in summary_lines(summary, str(input_path)):
             log.info(line)
+        if status == "finished" and summary.get("short_of_target"):
+            log.warning("%s: short of its target: %s", config.scan_name, summary["short_of_target"])
         log.removeHandler(handler)
         handler.close()
         folder.release()

@@ -14,7 +14,7 @@ from bsmart.codes.toy_targets import toy_values
 from bsmart.config import load_config
 from bsmart.errors import CodeError, ConfigError, ExpressionError
 from bsmart.expr import Expression
-from bsmart.likelihood import MAX_LOSS, Observable, loss_from_log_likelihood, losses, total_nll
+from bsmart.likelihood import MAX_LOSS, Observable, failed_nll, loss_from_log_likelihood, losses, total_nll
 from bsmart.slha import Template, read_slha
 from bsmart.space import parse_grid_values
 from conftest import write_json
@@ -122,8 +122,8 @@ def test_total_nll_sums_used_observables_and_failed_points() -> None:
     assert set(per) == {"a", "b"}
     assert total_nll(per) == pytest.approx(sum(-MAX_LOSS * math.expm1(-v / MAX_LOSS) for v in (2.0, 1.0)))
     failed = losses(observables, None)
-    assert failed == {"a": MAX_LOSS, "b": MAX_LOSS} and total_nll(failed, valid=False) == 2 * MAX_LOSS
-    assert total_nll({}, valid=False) == MAX_LOSS and total_nll({}) == 0.0
+    assert failed == {"a": MAX_LOSS, "b": MAX_LOSS} and failed_nll(observables) == 2 * MAX_LOSS == total_nll(failed)
+    assert failed_nll({"off": _obs("OFF")}) == MAX_LOSS and total_nll({}) == 0.0  # a failure always weighs
     assert losses(observables, {"b": -1.0})["a"] == MAX_LOSS  # a missing value
 
 

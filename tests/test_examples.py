@@ -92,7 +92,12 @@ def _check_run(summary: dict[str, Any], input_path: Path, data: dict[str, Any], 
     assert all(float(row["NLL"]) < threshold for row in good_rows)
     if "Networks" in data:  # MLScanner: within the quick-mode budget, stopped for a stated reason
         assert summary["evaluations"] <= MLS_MAX_EVALUATIONS
-        assert summary["stopped_by"] in ("points", "iterations", "max_evaluations")
+        # the reason given is the one that holds, and a stop short of Points says so
+        stopped, iterations = summary["stopped_by"], len(_csv_rows(run_dir / "iterations.csv")) - 1
+        assert {"points": summary["good_found"] >= data["Setup"]["Points"],
+                "max_evaluations": summary["evaluations"] == MLS_MAX_EVALUATIONS,
+                "iterations": iterations == data["Networks"].get("Iterations")}[stopped], (stopped, summary)
+        assert ("short_of_target" in summary) == (stopped != "points"), summary
         if data["Setup"].get("InitCSV"):  # the chained example: learnt from every point of the run before
             assert summary["initcsv_points"] == len(_csv_rows(input_path.parent / data["Setup"]["InitCSV"]))
     elif summary["scan"] == "Random":

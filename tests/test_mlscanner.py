@@ -188,24 +188,6 @@ def test_predict_scores_points(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert cli_main(["predict", str(tmp_path), str(run_dir / "all_points.csv")]) == 2  # no model there
 
 
-def test_torchfit_restores_a_copy_of_the_best_weights() -> None:
-    torch = pytest.importorskip("torch")
-    from bsmart.scans.MLScanner.models import build_mlp, torchfit
-
-    rng = np.random.default_rng(0)
-    X = rng.random((200, 2))
-    y = rng.normal(size=200)  # pure noise: validation loss soon rises, so best != last
-    net = build_mlp(2, 64)
-    info = torchfit(net, X, y, torch.nn.MSELoss(), epochs=200, batch_size=32, lr=1e-2, seed=5, patience=10)
-    order = np.random.default_rng(5).permutation(200)
-    val = order[:info["validation"]]
-    with torch.no_grad():
-        loss = float(torch.nn.MSELoss()(net(torch.as_tensor(X[val], dtype=torch.float32)),
-                                        torch.as_tensor(y[val], dtype=torch.float32).reshape(-1, 1)))
-    assert info["best_epoch"] < info["epochs"]
-    assert loss == pytest.approx(info["best_loss"], rel=1e-5)
-
-
 @pytest.mark.parametrize("kind", ["regressor", "classifier"])
 def test_parallel_forest_scores_are_bit_for_bit_repeatable(kind: str) -> None:
     """A multi-threaded forest sums its trees in thread-completion order; the adapter must not,
@@ -241,7 +223,7 @@ def test_observables_target_learns_values_and_where_codes_fail() -> None:
     observables = {"F": Observable("F", "GAUSS", mean=100.0, sigma=5.0)}
     nll = np.array([observables["F"].loss(v) for v in value])
     adapter = Adapter(SVR(C=100, gamma=10, epsilon=0.01), "regressor", 0.5, observables)
-    adapter.fit(X, nll, value[:, None])
+    adapter.fit(X, nll, values=value[:, None])
     assert adapter.per_observable["F"][1].log
     predicted = adapter.predicted_nll(np.array([[0.921, 0.3], [0.921, 0.95], [0.3, 0.3]]))
     assert predicted[0] < 0.5  # on the level set F = 100: good
@@ -251,14 +233,16 @@ def test_observables_target_learns_values_and_where_codes_fail() -> None:
 
 
 def test_dnnr_observables_model_is_saved_and_predicts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    data = f3d_input("MLS_DNNR", "Obs", networks={"Iterations": 1, "Epochs": 30, "Target": "Observables"})
+    # 300 bootstrap points: with 100, a 3-d network's first fits may not have learnt F3d yet (seed-dependent)
+    data = f3d_input("MLS_DNNR", "Obs", networks={"Iterations": 1, "Epochs": 100, "Target": "Observables",
+                                                  "Bootstrap_Points": 300})
     _, run_dir = run(tmp_path, data)
     meta = json.loads((run_dir / "model" / "model.json").read_text())
     assert meta["target"] == "Observables"
     assert cli_main(["predict", str(run_dir), str(run_dir / "all_points.csv")]) == 0
     scores = np.array([float(line.rsplit(",", 1)[1]) for line in capsys.readouterr().out.strip().splitlines()[1:]])
     good = np.array([r["good"] == "True" for r in rows(run_dir / "all_points.csv")])
-    assert len(scores) == 200 and scores[good].mean() > scores[~good].mean()
+    assert len(scores) == 400 and scores[good].mean() > scores[~good].mean()
 
 
 def test_observables_target_needs_a_used_observable(tmp_path: Path) -> None:

@@ -15,8 +15,10 @@
 4. Evaluate through the run manager, record the iteration, repeat.
 
 Stops when ``Setup.Points`` good points were evaluated by this run (bootstrap included, InitCSV
-points not counted: they are not evaluated here), after ``Iterations`` model iterations, or when
-``Max_Evaluations`` new evaluations are spent, whichever comes first.
+points not counted: they are not evaluated here), as in BSMArt. Two limits make sure it ends:
+``Max_Evaluations`` (by default 100 evaluations per good point asked for) and, when set,
+``Iterations``; a run either limit stops before ``Points`` says so in a warning and in
+summary.json (``short_of_target``), and ``bsmart run`` exits with status 3.
 
 A method is a subclass that sets ``kind`` and ``learner``; nothing here depends on which.
 """
@@ -31,11 +33,14 @@ from typing import Any, Callable, ClassVar
 import numpy as np
 
 from bsmart.errors import ConfigError, ScanError
+from bsmart.likelihood import is_good
 from bsmart.points import EvaluatedPoint
 from bsmart.results import read_points_csv
 from bsmart.scans.base import Scan
 from bsmart.scans.MLScanner.models import Adapter, LearnerFactory, torch_device
 from bsmart.settings import Setting
+
+BUDGET_PER_GOOD_POINT = 100  # the default Max_Evaluations: a scan below 1 % efficiency is not worth going on
 
 CITATION = ("A. Hammad, M. Park, R. Ramos, P. Saha, 'Exploration of parameter spaces assisted by machine "
             "learning', arXiv:2207.09959")
@@ -48,9 +53,12 @@ LOOP_SETTINGS: dict[str, Setting] = {
                                   "columns, e.g. a good_points.csv) added to the training data, not "
                                   "re-evaluated"),
     "Device": Setting("auto", str, "torch device for the DNN methods", choices=("auto", "cpu", "cuda")),
-    "Iterations": Setting(10, int, "model iterations after the bootstrap (a hard stop)", block="Networks",
-                          minimum=0),
-    "Max_Evaluations": Setting(0, int, "stop when this many new points were evaluated (0: no limit)",
+    "Iterations": Setting(0, int, "stop after this many model iterations even when fewer than Points good points "
+                                  "were found (0: no limit; BSMArt reads this key and ignores it)",
+                          block="Networks", minimum=0),
+    "Max_Evaluations": Setting(0, int, f"stop after this many evaluations even when fewer than Points good points "
+                                       f"were found (0: {BUDGET_PER_GOOD_POINT} x Points + Bootstrap_Points, so that "
+                                       f"a scan whose good region the model cannot find still ends)",
                                block="Networks", minimum=0),
     "Bootstrap_Points": Setting(100, int, "uniform points evaluated before the first training", block="Networks",
                                 minimum=1, maximum=10 ** 6),
@@ -259,6 +267,7 @@ class MLScan(Scan):
         self.X = np.empty((0, dim))
         self.nll = np.empty(0)
         self.values = np.empty((0, len(self.observables)))
+        self.valid = np.empty(0, bool)
         self.is_good = np.empty(0, bool)
         self.seen: set[bytes] = set()
         self.good_found = 0  # good points evaluated by this run
@@ -272,9 +281,11 @@ class MLScan(Scan):
         """Points as the codes see them: two points that print alike in an SLHA file are one."""
         return [row.tobytes() for row in self.space.code_precision(self.space.to_physical(unit))]
 
-    def _remember(self, unit: np.ndarray, nll: np.ndarray, good: np.ndarray, values: np.ndarray) -> None:
+    def _remember(self, unit: np.ndarray, nll: np.ndarray, valid: np.ndarray, good: np.ndarray,
+                  values: np.ndarray) -> None:
         self.X = np.vstack([self.X, unit])
         self.nll = np.r_[self.nll, nll]
+        self.valid = np.r_[self.valid, valid]
         self.values = np.vstack([self.values, values.reshape(len(unit), len(self.observables))])
         self.is_good = np.r_[self.is_good, good]
         self.seen.update(self._keys(unit))
@@ -287,7 +298,8 @@ class MLScan(Scan):
         nll = np.asarray(table.nll, dtype=float)
         missing = np.full(len(nll), np.nan)  # an observable without a column in the file
         values = np.array([table.values.get(n, missing) for n in self.observables]).T
-        self._remember(self.space.to_unit(table.physical), nll, nll < self.model.threshold, values)
+        self._remember(self.space.to_unit(table.physical), nll, table.valid,
+                       is_good(nll, table.valid, self.model.threshold), values)
         self.result["initcsv_points"] = len(nll)
         self.result["initcsv_good"] = int(self.is_good.sum())
 
@@ -304,11 +316,11 @@ class MLScan(Scan):
         start = time.perf_counter()
         points = self.evaluate(self.space.to_physical(unit), iteration)
         self.seconds["codes"] += time.perf_counter() - start
-        nll = np.array([p.nll if p.valid else np.nan for p in points], dtype=float)
+        nll = np.array([p.nll for p in points], dtype=float)  # a failed point's is likelihood.failed_nll
         good = np.array([p.good for p in points], dtype=bool)
         values = np.array([[_number(p.observables.get(n)) if p.valid else np.nan for n in self.observables]
                            for p in points], dtype=float)
-        self._remember(unit, nll, good, values)
+        self._remember(unit, nll, np.array([p.valid for p in points], dtype=bool), good, values)
         self.good_found += int(good.sum())
         return points
 
@@ -316,10 +328,14 @@ class MLScan(Scan):
         self.random_total += len(points)
         self.random_good += sum(p.good for p in points)
 
+    @property
+    def max_evaluations(self) -> int:
+        s = self.settings
+        return s.max_evaluations or BUDGET_PER_GOOD_POINT * s.points + s.bootstrap_points
+
     def _budget(self) -> int:
-        """New evaluations still allowed (a large number when there is no limit)."""
-        limit = self.settings.max_evaluations
-        return limit - self.runner.evaluated if limit else 2 ** 62
+        """Evaluations still allowed."""
+        return self.max_evaluations - self.runner.evaluated
 
     def _done(self) -> str | None:
         if self.good_found >= self.settings.points:
@@ -349,7 +365,7 @@ class MLScan(Scan):
 
     def _fit(self) -> float:
         start = time.perf_counter()
-        self.model.fit(self.X, self.nll, self.values)
+        self.model.fit(self.X, self.nll, self.is_good, self.values)
         if self.settings.verbose and getattr(self.model.learner, "last_fit", None):
             self.log.info("training: %s", self.model.learner.last_fit)
         return time.perf_counter() - start
@@ -396,24 +412,26 @@ class MLScan(Scan):
         boot = self._evaluate(self._unseen(self.space.sample_unit(self.rng, n_boot)), 0)
         self._count_random(boot)
         self._record(0, boot, {"random": len(boot)}, {}, {"codes": self.seconds["codes"]})
-        if not np.isfinite(self.nll).any():
+        if not self.valid.any():
             raise ScanError(f"no valid point among the {len(boot)} bootstrap points"
                             f"{' and the InitCSV points' if s.initcsv else ''}: the codes fail everywhere "
                             f"(see the error column of all_points.csv); nothing to learn from")
-        stopped = self._done() or "iterations"
-        for iteration in range(1, s.iterations + 1):
-            reason = self._done()
-            if reason:
-                stopped = reason
+        iteration = 0
+        while not (stopped := self._done()):
+            if s.iterations and iteration >= s.iterations:
+                stopped = "iterations"
                 break
-            stopped = "iterations"
+            iteration += 1
             train = self._fit()
             start = time.perf_counter()
             batch, parts = self.propose(min(s.points_per_iteration, self._budget()), iteration)
             score = time.perf_counter() - start
+            if not len(batch):  # a space with few distinct points (at the codes' precision), all evaluated
+                stopped = "no_new_points"
+                break
             codes_before = self.seconds["codes"]
             points = self._evaluate(batch, iteration)
-            metrics = self.model.metrics(batch, self.nll[-len(batch):]) if len(batch) else {}
+            metrics = self.model.metrics(batch, self.nll[-len(batch):], self.is_good[-len(batch):])
             n_chosen = parts["model"] + parts["smote"]
             parts["good_model"] = sum(p.good for p in points[:n_chosen])
             self._count_random(points[n_chosen:])
@@ -421,13 +439,22 @@ class MLScan(Scan):
             self.seconds["scoring"] += score
             self._record(iteration, points, parts, metrics,
                          {"training": train, "scoring": score, "codes": self.seconds["codes"] - codes_before})
-        else:
-            stopped = self._done() or "iterations"
         # the saved model has seen every point, so `bsmart predict` uses all the information
         self.seconds["training"] += self._fit()
+        if stopped != "points":
+            self.result["short_of_target"] = f"{self.good_found} of the {s.points} good points asked for " \
+                                             f"(Setup.Points): {self._stop_reason(stopped)}"
         self.result.update({"stopped_by": stopped, "good_found": self.good_found,
                             "seconds_training": round(self.seconds["training"], 3),
                             "seconds_scoring": round(self.seconds["scoring"], 3)})
+
+    def _stop_reason(self, stopped: str) -> str:
+        s = self.settings
+        if stopped == "no_new_points":
+            return "every candidate proposed had been evaluated already (the space has few distinct points)"
+        limit = f"Networks.Iterations = {s.iterations}" if stopped == "iterations" else \
+            f"Networks.Max_Evaluations = {self.max_evaluations}" + ("" if s.max_evaluations else " (the default)")
+        return f"stopped by {limit}; raise it and run again with --resume to go on"
 
     def postprocess(self) -> None:
         if self.model.fitted:

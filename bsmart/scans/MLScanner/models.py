@@ -3,8 +3,9 @@
 An adapter has ``fit(X_unit, nll)`` and ``score(X_unit) -> array`` where a higher score means
 "more likely good" (the probability of good for classifiers, minus the predicted transformed
 NLL for regressors), so the loop never branches on the method. Inputs are points of the unit
-cube of the free variables. Regressors learn ``log1p(NLL)`` standardised, so that capped
-failures (NLL ~ 710 per observable) do not dominate the squared error; or, with
+cube of the free variables. Regressors learn ``sign(NLL) log1p(|NLL|)`` standardised, so that
+failures (NLL ~ 710 per observable) do not dominate the squared error while negative NLLs (BIAS,
+EXPUSER) keep their order; or, with
 ``Target: "Observables"``, one model per observable learns its value (smooth where the NLL has
 a narrow valley) and the NLL of a candidate is computed from the predicted values with the
 configured likelihoods.
@@ -14,6 +15,7 @@ torch is imported lazily (inside the functions that need it) so that ``bsmart li
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
 import json
@@ -21,32 +23,37 @@ import math
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 import numpy as np
 
 from bsmart.errors import ConfigError
-from bsmart.likelihood import MAX_LOSS, Observable
+from bsmart.likelihood import MAX_LOSS, Observable, failed_nll, is_good
 from bsmart.space import Space, Variable
 
 MODEL_JSON = "model.json"
 NLL_CAP = 1e6  # several capped observables still fit; anything larger is a failure anyway
+NLL_TRANSFORM = "sign(NLL) log1p(|NLL|)"  # what target_mean/target_std of a saved model refer to
 
 
 # -- targets -------------------------------------------------------------------------------
 
 @dataclass
 class TargetScaler:
-    """log1p of the (clipped) NLL, standardised; monotone, so rankings are those of the NLL."""
+    """sign(NLL) log1p(|NLL|), standardised: strictly monotone over every NLL, negative ones
+    included, so rankings are those of the NLL, while failures (hundreds) stay a few units away."""
 
     mean: float = 0.0
     std: float = 1.0
 
     @staticmethod
     def _log(nll: np.ndarray) -> np.ndarray:
-        return np.log1p(np.clip(np.nan_to_num(nll, nan=MAX_LOSS, posinf=NLL_CAP), 0.0, NLL_CAP))
+        nll = np.clip(np.asarray(nll, dtype=float), -NLL_CAP, NLL_CAP)
+        return np.sign(nll) * np.log1p(np.abs(nll))
 
     def fit(self, nll: np.ndarray) -> "TargetScaler":
+        if not np.isfinite(nll).all():  # failed points weigh likelihood.failed_nll, set by the caller
+            raise ValueError("NLL targets must be finite")
         t = self._log(nll)
         self.mean = float(t.mean()) if len(t) else 0.0
         self.std = float(t.std()) if len(t) > 1 and t.std() > 1e-12 else 1.0
@@ -56,7 +63,8 @@ class TargetScaler:
         return (self._log(nll) - self.mean) / self.std
 
     def inverse(self, z: np.ndarray) -> np.ndarray:
-        return np.expm1(np.asarray(z) * self.std + self.mean)
+        t = np.asarray(z) * self.std + self.mean
+        return np.sign(t) * np.expm1(np.minimum(np.abs(t), 700.0))
 
 
 @dataclass
@@ -98,6 +106,19 @@ def torch_device(requested: str = "auto") -> str:
     return requested
 
 
+@contextlib.contextmanager
+def one_thread() -> Iterator[None]:
+    """torch on one thread for the block (see TorchMLP), then as it was."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
 def _centre_class() -> Any:
     import torch.nn as nn
 
@@ -122,25 +143,41 @@ def build_mlp(dim: int, neurons: int, layers: int = 3) -> Any:
     return nn.Sequential(*blocks)
 
 
+def held_out(X: np.ndarray, fraction: float, seed: int) -> np.ndarray:
+    """Which rows are validation points: a hash of each row's values decides, so that a point
+    stays on its side in every fit however the data grows. A warm-started network validated on
+    a fresh random split would be validated on points it trained on in earlier fits."""
+    bits = np.ascontiguousarray(X, dtype=np.float64).view(np.uint64).reshape(len(X), -1)
+    h = np.full(len(X), np.uint64(seed & (2 ** 64 - 1)))
+    for column in bits.T:  # splitmix64 over the row's words
+        h = h ^ column
+        h = h + np.uint64(0x9E3779B97F4A7C15)
+        h = (h ^ (h >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        h = (h ^ (h >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        h = h ^ (h >> np.uint64(31))
+    return (h >> np.uint64(11)).astype(np.float64) * 2.0 ** -53 < fraction
+
+
 def torchfit(model: Any, X: np.ndarray, y: np.ndarray, loss_fn: Any, *, epochs: int, batch_size: int,
              lr: float, seed: int, device: str = "cpu", patience: int = 20, min_delta: float = 1e-4,
-             val_fraction: float = 0.2, min_val: int = 20, weight_decay: float = 1e-4) -> dict[str, Any]:
+             val_fraction: float = 0.2, min_val: int = 20, weight_decay: float = 1e-4,
+             split_seed: int = 0) -> dict[str, Any]:
     """Mini-batch AdamW with early stopping; restores a true copy of the best weights.
 
-    The validation split is held out when it would have at least ``min_val`` points; otherwise
-    the training loss is monitored. A fresh optimizer per call: stale Adam moments from an
-    earlier fit would fight the new data (the network itself is warm-started by the caller).
+    The validation points (``held_out`` with ``split_seed``: the same points in every fit) are
+    held out when there are at least ``min_val`` of them; otherwise the training loss is
+    monitored. A fresh optimizer per call: stale Adam moments from an earlier fit would fight
+    the new data (the network itself is warm-started by the caller).
     """
     import torch
 
     gen = np.random.default_rng(seed)
     torch.manual_seed(seed)
-    n = len(X)
-    order = gen.permutation(n)
-    n_val = int(round(n * val_fraction))
-    if n_val < min_val or n - n_val < 1:
-        n_val = 0
-    val_idx, train_idx = order[:n_val], order[n_val:]
+    validation = held_out(X, val_fraction, split_seed)
+    if validation.sum() < min_val or validation.all():
+        validation[:] = False
+    val_idx, train_idx = np.flatnonzero(validation), np.flatnonzero(~validation)
+    n_val = len(val_idx)
     Xt = torch.as_tensor(X, dtype=torch.float32, device=device)
     yt = torch.as_tensor(y, dtype=torch.float32, device=device).reshape(-1, 1)
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
@@ -171,7 +208,8 @@ def torchfit(model: Any, X: np.ndarray, y: np.ndarray, loss_fn: Any, *, epochs: 
     if best_state is not None:
         model.load_state_dict(best_state)
     model.eval()
-    return {"epochs": epoch, "best_epoch": best_epoch, "best_loss": best_loss, "validation": n_val}
+    return {"epochs": epoch, "best_epoch": best_epoch, "best_loss": best_loss, "validation": n_val,
+            "patience": patience}
 
 
 class TorchMLP:
@@ -180,14 +218,17 @@ class TorchMLP:
     Warm start: the network is kept between fits (each retrain starts from the last weights).
     A classifier weights the positive class by n_bad/n_good (recomputed at every fit, capped),
     so a rare good region still pulls the decision boundary.
+
+    torch computes on one thread: these networks are small, so a second thread gains at most
+    1.5x on an idle machine and costs 3-4x when anything else uses a core (its threads wait for
+    each other); one thread is never the slow choice (docs/mlscanner.md has the figures).
     """
 
     def __init__(self, task: str, *, neurons: int = 100, epochs: int = 250, batch_size: int = 500,
                  lr: float = 1e-2, seed: int = 0, device: str = "auto", warm_start: bool = True,
-                 patience: int = 20, threads: int | None = None):
+                 patience: int = 20):
         self.task, self.neurons, self.epochs, self.batch_size, self.lr = task, neurons, epochs, batch_size, lr
         self.seed, self.device_setting, self.warm_start, self.patience = seed, device, warm_start, patience
-        self.threads = threads
         self.net: Any = None
         self.dim = 0
         self.fits = 0
@@ -210,15 +251,16 @@ class TorchMLP:
     def fit(self, X: np.ndarray, y: np.ndarray) -> "TorchMLP":
         import torch
 
-        if self.threads:
-            torch.set_num_threads(self.threads)
         seed = self.seed + self.fits  # a new but reproducible shuffle per retrain
-        if self.net is None or not self.warm_start or X.shape[1] != self.dim:
-            torch.manual_seed(seed)
-            self.dim = X.shape[1]
-            self.net = build_mlp(self.dim, self.neurons).to(self.device)
-        self.last_fit = torchfit(self.net, X, y, self._loss(y), epochs=self.epochs, batch_size=self.batch_size,
-                                 lr=self.lr, seed=seed, device=self.device, patience=self.patience)
+        with one_thread():
+            if self.net is None or not self.warm_start or X.shape[1] != self.dim:
+                torch.manual_seed(seed)
+                self.dim = X.shape[1]
+                self.net = build_mlp(self.dim, self.neurons).to(self.device)
+            self.last_fit = torchfit(self.net, X, y, self._loss(y), epochs=self.epochs,
+                                     batch_size=self.batch_size, lr=self.lr, seed=seed, device=self.device,
+                                     patience=self.patience, split_seed=self.seed)
+            self.last_fit["threads"] = torch.get_num_threads()
         self.fits += 1
         return self
 
@@ -227,7 +269,7 @@ class TorchMLP:
 
         self.net.eval()
         out = []
-        with torch.no_grad():
+        with torch.no_grad(), one_thread():
             for start in range(0, len(X), 65536):  # bounded memory for large candidate pools
                 chunk = torch.as_tensor(X[start:start + 65536], dtype=torch.float32, device=self.device)
                 out.append(self.net(chunk).reshape(-1).cpu().numpy())
@@ -302,13 +344,13 @@ class Adapter:
         self.per_observable: dict[str, tuple[Any, ValueScaler] | None] = {}
         self.validity: Any = None  # None: every point seen so far was evaluated
 
-    def labels(self, nll: np.ndarray) -> np.ndarray:
-        return (np.nan_to_num(nll, nan=math.inf) < self.threshold).astype(float)
-
-    def fit(self, X: np.ndarray, nll: np.ndarray, values: np.ndarray | None = None) -> "Adapter":
+    def fit(self, X: np.ndarray, nll: np.ndarray, good: np.ndarray | None = None,
+            values: np.ndarray | None = None) -> "Adapter":
+        """Fit on points with their NLL (failed points weigh ``likelihood.failed_nll``) and good
+        flags (default: ``likelihood.is_good`` of the NLL at this adapter's threshold)."""
         X = np.asarray(X, dtype=float)
         if self.kind == "classifier":
-            y = self.labels(nll)
+            y = np.asarray(is_good(nll, True, self.threshold) if good is None else good, dtype=float)
             # sklearn classifiers refuse one class; the score is then that constant
             self._single_class = float(y[0]) if len(np.unique(y)) < 2 and not isinstance(self.learner, TorchMLP) \
                 else None
@@ -355,7 +397,7 @@ class Adapter:
             nll += np.fromiter((obs.loss(v) for v in predicted), float, len(X))
         if self.validity is not None:
             fails = self.validity.predict_proba(X)[:, list(self.validity.classes_).index(True)] < 0.5
-            nll[fails] = np.maximum(nll[fails], MAX_LOSS)
+            nll[fails] = failed_nll(self.observables)
         return nll
 
     def score(self, X: np.ndarray) -> np.ndarray:
@@ -407,16 +449,16 @@ class Adapter:
     def predicted_good(self, X: np.ndarray) -> np.ndarray:
         return self.likely(self.score(X))
 
-    def metrics(self, X: np.ndarray, nll: np.ndarray) -> dict[str, float]:
+    def metrics(self, X: np.ndarray, nll: np.ndarray, good: np.ndarray) -> dict[str, float]:
         """How well the model (before retraining) predicted a new batch: accuracy of the
-        good/bad call, and for regressors the mean absolute error of log(1+NLL)."""
+        good/bad call, and for regressors the mean absolute error of sign(NLL) log(1+|NLL|)."""
         if len(X) == 0 or not self.fitted:
             return {"accuracy": math.nan, "mae_log_nll": math.nan}
-        accuracy = float(np.mean(self.predicted_good(X) == self.labels(nll).astype(bool)))
+        accuracy = float(np.mean(self.predicted_good(X) == np.asarray(good, dtype=bool)))
         mae = math.nan
         if self.kind == "regressor":
             predicted = self.scaler.inverse(-self.score(X))
-            mae = float(np.mean(np.abs(np.log1p(np.clip(predicted, 0, None)) - TargetScaler._log(nll))))
+            mae = float(np.mean(np.abs(TargetScaler._log(predicted) - TargetScaler._log(nll))))
         return {"accuracy": accuracy, "mae_log_nll": mae}
 
     # -- persistence -------------------------------------------------------------------
@@ -436,6 +478,7 @@ class Adapter:
             "method": method, "kind": self.kind, "threshold": self.threshold, "files": files,
             "target": "classes" if self.kind == "classifier" else ("Observables" if self.observables else "NLL"),
             "single_class": self._single_class, "target_mean": self.scaler.mean, "target_std": self.scaler.std,
+            "nll_transform": NLL_TRANSFORM,
             "variables": [{"name": v.name, "lower": v.lower, "upper": v.upper, "prior": v.prior}
                           for v in space.variables],
             "observables": None if self.observables is None else [
@@ -443,7 +486,7 @@ class Adapter:
                  "scaler": None if self.per_observable.get(name) is None
                  else dataclasses.asdict(self.per_observable[name][1])}
                 for name, obs in self.observables.items()],
-            "score": "probability of good" if self.kind == "classifier" else "-standardised log(1+NLL)",
+            "score": "probability of good" if self.kind == "classifier" else "-standardised sign(NLL) log(1+|NLL|)",
         }
         (folder / MODEL_JSON).write_text(json.dumps(meta, indent=2) + "\n")
 
@@ -499,6 +542,9 @@ def load_model(folder: Path, device: str = "auto") -> tuple[Adapter, Space, dict
         raise ConfigError(f"no saved model in {folder} (expected {MODEL_JSON}; only MLScanner runs save one)")
     try:
         meta = json.loads(meta_path.read_text())
+        if meta["kind"] == "regressor" and meta.get("nll_transform") != NLL_TRANSFORM:
+            raise ConfigError(f"{meta_path}: saved by an earlier bsmart, whose regressors learnt another transform "
+                              f"of the NLL; run the scan again to save it anew")
         files = meta["files"]
         observables = None
         if meta.get("observables") is not None:
@@ -533,12 +579,12 @@ LearnerFactory = Callable[[Any, int, str, int], Any]  # (settings, seed, device,
 
 def dnn_classifier(s: Any, seed: int, device: str, cores: int) -> TorchMLP:
     return TorchMLP("classification", neurons=s.neurons, epochs=s.epochs, batch_size=s.batch_size,
-                    lr=s.learningrate, seed=seed, device=device, threads=cores)
+                    lr=s.learningrate, seed=seed, device=device)
 
 
 def dnn_regressor(s: Any, seed: int, device: str, cores: int) -> TorchMLP:
     return TorchMLP("regression", neurons=s.neurons, epochs=s.epochs, batch_size=s.batch_size,
-                    lr=s.learningrate, seed=seed, device=device, threads=cores)
+                    lr=s.learningrate, seed=seed, device=device)
 
 
 def _forest_args(s: Any, seed: int, cores: int) -> dict[str, Any]:

@@ -1,0 +1,263 @@
+"""The MLScanner loop does what its settings say (issue 15): it runs to Points and says so loudly
+when a limit stops it first; failed points weigh one thing everywhere; negative NLLs keep their
+order; torch trains on one thread; early stopping validates on points it never trained on; each
+setting a breakage could silently ignore (dedupe, InitCSV labels, Random_Fraction, the DNN's
+class weight, early stopping) has a direct test. Every test here was checked by making the
+breakage it guards against (see the commit messages)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import tracemalloc
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from bsmart.config import load_config
+from bsmart.likelihood import MAX_LOSS, failed_nll, is_good
+from bsmart.results import read_points_csv
+from bsmart.session import run_scan
+
+from conftest import run_cli, write_json
+
+BOX = [-31.4159265, 31.4159265]
+THRESHOLD = 0.1053
+
+
+def f3d_input(scan: str, run_name: str, networks: dict[str, Any] | None = None,
+              setup: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {
+        "Scan": scan,
+        "Setup": {"RunName": run_name, "Cores": 1, "Seed": 3, "Points": 1000, **(setup or {})},
+        "Variables": {f"x{i}": {"RANGE": BOX} for i in (1, 2, 3)},
+        "Codes": {"toy_targets": {"Run": "True",
+                                  "Observables": {"F3d": {"SCALING": "GAUSS", "MEAN": 100, "VARIANCE": 20}}}},
+        "Networks": {"Threshold_Value": THRESHOLD, "Bootstrap_Points": 50, "Points_Per_Iteration": 50,
+                     "Candidate_Points": 2000, "Estimators": 30, **(networks or {})},
+    }
+
+
+def run(tmp_path: Path, data: dict[str, Any]) -> tuple[dict[str, Any], Path]:
+    path = write_json(tmp_path / f"{data['Setup']['RunName']}.json", data)
+    summary = run_scan(path, output_dir=tmp_path, overwrite=True)
+    return summary, Path(summary["run_dir"])
+
+
+def rows(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+# -- stopping ---------------------------------------------------------------------------------
+
+def test_a_scan_runs_to_points_and_a_limit_that_stops_it_first_is_loud(tmp_path: Path) -> None:
+    data = f3d_input("MLS_RFC", "Short", {"Iterations": 2}, {"Points": 150})
+    path = write_json(tmp_path / "short.json", data)
+    first = run_cli("run", str(path), "--output", str(tmp_path))
+    assert first.returncode == 3, first.stderr
+    assert "short of its target" in first.stderr and "Networks.Iterations = 2" in first.stderr
+    summary = json.loads((tmp_path / "Short" / "summary.json").read_text())
+    assert summary["stopped_by"] == "iterations" and summary["evaluations"] == 150 and summary["good"] < 150
+    assert len(rows(tmp_path / "Short" / "iterations.csv")) == 3  # the bootstrap and 2 model iterations
+    # the advice works: no iteration limit (BSMArt's meaning), --resume, and the run reaches Points
+    data["Networks"]["Iterations"] = 0
+    write_json(path, data)
+    second = run_cli("run", str(path), "--output", str(tmp_path), "--resume")
+    assert second.returncode == 0, second.stderr
+    summary = json.loads((tmp_path / "Short" / "summary.json").read_text())
+    assert summary["stopped_by"] == "points" and summary["good"] >= 150 and "short_of_target" not in summary
+    assert summary["evaluations_this_session"] == summary["evaluations"] - 150  # the first 150 were reused
+
+
+def test_the_default_budget_ends_a_scan_that_finds_nothing(tmp_path: Path) -> None:
+    # nothing is ever good: no Iterations limit, so the default Max_Evaluations (100 x Points + bootstrap) stops it
+    data = f3d_input("MLS_RFC", "Nothing", {"Threshold_Value": -1.0}, {"Points": 3})
+    summary, _ = run(tmp_path, data)
+    assert summary["stopped_by"] == "max_evaluations" and summary["evaluations"] == 100 * 3 + 50
+    assert summary["good"] == 0 and "Networks.Max_Evaluations = 350 (the default)" in summary["short_of_target"]
+
+
+def test_a_space_with_few_distinct_points_is_exhausted_without_repeats_or_initcsv_points(tmp_path: Path) -> None:
+    """x in [1, 1.000001] has 101 values at the 9 digits a code sees: InitCSV gives 50 of them, so
+    the scan can evaluate the other 51 and nothing else (no point twice, no InitCSV point), then stops."""
+    grid = np.round(1 + np.arange(101) * 1e-8, 8)
+    known = grid[::2][:50]
+    (tmp_path / "distance.py").write_text("def d(point):\n    return {'d': abs(point['x'] - 1.0000005) * 1e6}\n")
+    (tmp_path / "known.csv").write_text("x,NLL\n" + "".join(f"{float(v)!r},{abs(v - 1.0000005) * 1e6}\n" for v in known))
+    data = {"Scan": "MLS_RFC", "Setup": {"RunName": "Few", "Cores": 1, "Seed": 1, "Points": 1000,
+                                         "InitCSV": "known.csv"},
+            "Variables": {"x": {"RANGE": [1, 1.000001]}},
+            "Codes": {"distance": {"Run": True, "Function": "distance.py:d", "Observables": {
+                "d": {"SCALING": "MINUSEXPUSER"}}}},
+            "Networks": {"Threshold_Value": 0.1, "Bootstrap_Points": 20, "Points_Per_Iteration": 20,
+                         "Candidate_Points": 3000, "Estimators": 10}}
+    summary, run_dir = run(tmp_path, data)
+    evaluated = [float(r["x"]) for r in rows(run_dir / "all_points.csv")]
+    assert len(evaluated) == len(set(evaluated)) == 51, sorted(evaluated)
+    assert not set(np.round(evaluated, 8)) & set(known)
+    assert summary["stopped_by"] == "no_new_points" and "few distinct points" in summary["short_of_target"]
+
+
+# -- what a failed point weighs, and what is good ------------------------------------------------
+
+FAILING_CODE = '''
+def two(point):
+    x = point["x"]
+    if x > 0.6:
+        raise RuntimeError("no spectrum")
+    far = 0.0 if abs(x - 0.1) < 0.02 else 60.0  # 60 sigma from each mean: NLL about 1308 with both
+    return {"a": far, "b": far}
+'''
+
+
+def test_a_failed_point_weighs_more_than_any_valid_point_in_the_run_the_csv_and_the_model(tmp_path: Path) -> None:
+    (tmp_path / "two.py").write_text(FAILING_CODE)
+    data = {"Scan": "MLS_RFR", "Setup": {"RunName": "Fails", "Cores": 1, "Seed": 2, "Points": 1000},
+            "Variables": {"x": {"RANGE": [0, 1]}},
+            "Codes": {"two": {"Run": True, "Function": "two.py:two", "Observables": {
+                "a": {"SCALING": "GAUSS", "MEAN": 0, "VARIANCE": 1}, "b": {"SCALING": "GAUSS", "MEAN": 0,
+                                                                          "VARIANCE": 1}}}},
+            "Networks": {"Threshold_Value": 1.0, "Bootstrap_Points": 60, "Points_Per_Iteration": 30,
+                         "Iterations": 1, "Estimators": 30}}
+    summary, run_dir = run(tmp_path, data)
+    table = rows(run_dir / "all_points.csv")
+    failed = [float(r["NLL"]) for r in table if r["valid"] == "False"]
+    far = [float(r["NLL"]) for r in table if r["valid"] == "True" and r["good"] == "False"]
+    assert failed and far and set(failed) == {2 * MAX_LOSS} and max(far) == pytest.approx(1308, abs=2)
+    # InitCSV reads a failed row back with the same weight, and not as good
+    config = load_config(tmp_path / "Fails.json")
+    observables = config.chain.observables
+    back = read_points_csv(run_dir / "all_points.csv", config.space, need_nll=True, observables=observables)
+    assert (~back.valid).sum() == len(failed) and set(back.nll[~back.valid]) == {failed_nll(observables)}
+    assert not is_good(back.nll, back.valid, None)[~back.valid].any()
+    # the regressor learnt the same rule: where the code fails it predicts worse than where NLL is 1308
+    out = run_cli("predict", str(run_dir), str(_grid_csv(tmp_path, np.r_[np.linspace(0.3, 0.55, 20),
+                                                                            np.linspace(0.65, 0.95, 20)])))
+    scores = np.array([float(line.rsplit(",", 1)[1]) for line in out.stdout.split()[1:]])
+    assert scores[:20].mean() > scores[20:].mean(), (scores[:20].mean(), scores[20:].mean())
+
+
+def _grid_csv(tmp_path: Path, x: np.ndarray) -> Path:
+    path = tmp_path / "grid.csv"
+    path.write_text("x\n" + "".join(f"{float(v)!r}\n" for v in x))
+    return path
+
+
+def test_initcsv_good_points_are_learnt_as_good(tmp_path: Path) -> None:
+    """400 known F3d points (about 3 % good) and 10 bootstrap points: the classifier's first batch
+    is far better than random sampling only if it learnt the known good points as good."""
+    rng = np.random.default_rng(0)
+    x = rng.uniform(*BOX, (400, 3))
+    f = (2 + np.cos(x[:, 0] / 7) * np.cos(x[:, 1] / 7) * np.cos(x[:, 2] / 7)) ** 5
+    nll = (f - 100) ** 2 / 800
+    lines = ["x1,x2,x3,NLL"] + [",".join(map(repr, map(float, (*p, v)))) for p, v in zip(x, nll)]
+    (tmp_path / "distance.py").write_text("def d(point):\n    return {'d': abs(point['x'] - 1.0000005) * 1e6}\n")
+    (tmp_path / "known.csv").write_text("\n".join(lines) + "\n")
+    data = f3d_input("MLS_RFC", "Known", {"Iterations": 1, "Bootstrap_Points": 10, "Random_Fraction": 0},
+                     {"InitCSV": "known.csv"})
+    summary, run_dir = run(tmp_path, data)
+    assert summary["initcsv_points"] == 400 and summary["initcsv_good"] == int((nll < THRESHOLD).sum()) > 5
+    first = rows(run_dir / "iterations.csv")[1]
+    assert float(first["efficiency"]) > 0.2, first  # random sampling: about 0.03
+
+
+# -- the batch ---------------------------------------------------------------------------------
+
+def test_random_fraction_is_the_share_of_each_batch_drawn_at_random(tmp_path: Path) -> None:
+    summary, run_dir = run(tmp_path, f3d_input("MLS_RFR", "Share", {"Iterations": 3, "Random_Fraction": 0.3}))
+    for record in rows(run_dir / "iterations.csv")[1:]:
+        assert int(record["random"]) == 15 and int(record["from_model"]) + int(record["from_smote"]) == 35, record
+
+
+def test_crowding_memory_is_bounded_whatever_the_pool() -> None:
+    from bsmart.scans.MLScanner.loop import crowding
+
+    rng = np.random.default_rng(0)
+    pool, anchors = rng.random((20_000, 10)), rng.random((3000, 10))
+    tracemalloc.start()
+    counts = crowding(pool, anchors, 0.3)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 80e6, peak  # a pool x anchors x dim block would be 4.8 GB
+    assert np.array_equal(counts[:50], (np.linalg.norm(pool[:50, None] - anchors[None], axis=-1) < 0.3).sum(1))
+
+
+# -- the models ----------------------------------------------------------------------------------
+
+def test_negative_nlls_keep_their_order_in_the_regressors_target() -> None:
+    from sklearn.ensemble import RandomForestRegressor
+
+    from bsmart.scans.MLScanner.models import Adapter, TargetScaler
+
+    nll = np.array([-50.0, -5.0, -1.0, 0.0, 1.0, 700.0, 2 * MAX_LOSS])
+    scaler = TargetScaler().fit(nll)
+    z = scaler.transform(nll)
+    assert np.all(np.diff(z) > 0) and np.allclose(scaler.inverse(z), nll)
+    X = np.linspace(0, 1, 200)[:, None]
+    adapter = Adapter(RandomForestRegressor(n_estimators=20, random_state=0), "regressor", -2.0)
+    adapter.fit(X, -6 + 12 * X[:, 0])  # NLL from -6 to 6: only x < 1/3 is good
+    scores = adapter.score(np.array([[0.05], [0.15], [0.3]]))
+    assert scores[0] > scores[1] > scores[2]  # ranked, not tied at 0
+    assert list(adapter.predicted_good(np.array([[0.1], [0.5]]))) == [True, False]
+
+
+def test_torch_trains_on_one_thread_and_leaves_the_setting_as_it_was() -> None:
+    torch = pytest.importorskip("torch")
+    from bsmart.scans.MLScanner.models import TorchMLP
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        rng = np.random.default_rng(0)
+        mlp = TorchMLP("classification", epochs=3, seed=1, device="cpu").fit(rng.random((300, 3)),
+                                                                          (rng.random(300) < 0.3).astype(float))
+        assert mlp.last_fit["threads"] == 1 and torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_the_classifier_weighs_the_rare_good_class_up() -> None:
+    torch = pytest.importorskip("torch")
+    from bsmart.scans.MLScanner.models import TorchMLP
+
+    y = np.r_[np.ones(10), np.zeros(250)]
+    loss = TorchMLP("classification", device="cpu")._loss(y)
+    assert float(loss.pos_weight) == pytest.approx(math.sqrt(250 / 10))
+    assert float(TorchMLP("classification", device="cpu")._loss(np.r_[np.ones(50), np.zeros(10)]).pos_weight) == 1.0
+
+
+def test_validation_points_keep_their_side_as_the_data_grows() -> None:
+    from bsmart.scans.MLScanner.models import held_out
+
+    X = np.random.default_rng(0).random((20_000, 4))
+    first = held_out(X[:5000], 0.2, 7)
+    assert np.array_equal(held_out(X, 0.2, 7)[:5000], first)  # more points: the first ones stay where they were
+    assert np.array_equal(held_out(X[::-1], 0.2, 7)[::-1], held_out(X, 0.2, 7))  # order does not matter
+    assert 0.18 < first.mean() < 0.22 and 0.18 < held_out(X, 0.2, 8).mean() < 0.22
+    assert (held_out(X, 0.2, 8) != held_out(X, 0.2, 7)).any()
+
+
+def test_warm_started_fits_stop_early_on_validation_points_they_never_trained_on() -> None:
+    torch = pytest.importorskip("torch")
+    from bsmart.scans.MLScanner.models import TorchMLP, held_out
+
+    rng = np.random.default_rng(0)
+    X = rng.random((600, 2))
+    y = rng.normal(size=600)  # noise: the validation loss soon rises, so training must stop early
+    mlp = TorchMLP("regression", epochs=1000, batch_size=32, seed=4, device="cpu")
+    trained: set[bytes] = set()
+    for n in (300, 600):  # two fits, the second warm-started on more points
+        mlp.fit(X[:n], y[:n])
+        info = mlp.last_fit
+        validation = held_out(X[:n], 0.2, mlp.seed)
+        assert info["validation"] == validation.sum()
+        assert not trained & {row.tobytes() for row in X[:n][validation]}  # never trained on before
+        trained |= {row.tobytes() for row in X[:n][~validation]}
+        with torch.no_grad():
+            prediction = mlp.net(torch.as_tensor(X[:n][validation], dtype=torch.float32)).numpy().ravel()
+        assert np.mean((prediction - y[:n][validation]) ** 2) == pytest.approx(info["best_loss"], rel=1e-5)
+        assert info["epochs"] == info["best_epoch"] + info["patience"] < 1000  # stopped, with the best kept
