@@ -18,6 +18,7 @@ from typing import Any, Mapping
 from bsmart.codes.base import Chain, Code
 from bsmart.errors import ConfigError, ExpressionError
 from bsmart.expr import Expression
+from bsmart.fitting import Fitting
 from bsmart.likelihood import SCALINGS, Observable
 from bsmart.settings import parse_bool, parse_float, parse_int
 from bsmart.slha import Template
@@ -33,8 +34,7 @@ _FILE_RE = re.compile(r"^[A-Za-z0-9_.+\-]{1,200}$")
 # Setup keys the core reads, or accepts from BSMArt files without using them.
 # BSMArt output options bsmart does not write yet: a warning when one is switched on.
 UNWRITTEN_OUTPUTS = {
-    "Short": "the tab-separated <Output File>.dat", "StoreAllPoints": "the concatenated spectrum file",
-    "Store Output Files": "the concatenated spectrum file", "Store Invalid": "invalid_<Output File>.csv",
+    "Short": "the tab-separated <Output File>.dat",
     "StoreInputs": "Input_Files/", "StoreSeparateFiles": "one spectrum file per point",
     "StoreEverything": "All_Outputs/", "Merge Results": "per-rank files to merge (bsmart has no MPI ranks)",
 }
@@ -63,6 +63,8 @@ class RunConfig:
     cores: int
     seed: int | None
     output_file: str
+    store_spectra: bool  # StoreAllPoints: every valid point's spectrum in Spectrum_Files/<Output File>
+    store_invalid: bool  # Store Invalid: the invalid points also in Spectrum_Files/invalid_<Output File>.csv
     timeout: float
     debug: bool
     threshold: float | None
@@ -483,6 +485,9 @@ def build_config(raw: Mapping[str, Any], path: Path, seed: int | None = None, de
     if seed is not None and not 0 <= seed < 2 ** 63:
         raise ConfigError(f"must be a non-negative integer, got {seed}", file=file, where="Setup.Seed")
     output_file = _safe_file_name(str(setup.get("Output File", "SLHA_output")), "Setup.Output File", file)
+    store_spectra = any(parse_bool(setup.get(key, False), f"Setup.{key}", file)
+                        for key in ("StoreAllPoints", "Store Output Files"))  # BSMArt's two names for it
+    store_invalid = parse_bool(setup.get("Store Invalid", False), "Setup.Store Invalid", file)
     timeout = parse_float(setup.get("Timeout", 600), "Setup.Timeout", file)
     if timeout <= 0:
         raise ConfigError("must be positive", file=file, where="Setup.Timeout")
@@ -505,9 +510,6 @@ def build_config(raw: Mapping[str, Any], path: Path, seed: int | None = None, de
 
     variables_spec = _block(raw, "Variables", file, required=True)
     variables = [parse_variable(name, spec, file, warnings) for name, spec in variables_spec.items()]
-    if raw.get("Fitting"):
-        warnings.append(f"{file}: Fitting: profiling nuisance variables per point is not implemented yet; the "
-                        f"block is ignored and its variables are not fitted")
     for key, what in UNWRITTEN_OUTPUTS.items():
         if key in setup and parse_bool(setup[key], f"Setup.{key}", file):
             warnings.append(f"{file}: Setup.{key}: bsmart does not write {what} yet; every point is in "
@@ -516,6 +518,9 @@ def build_config(raw: Mapping[str, Any], path: Path, seed: int | None = None, de
     if space is None:
         raise ConfigError("no variables declared", file=file, where="Variables")
     names = set(space.names)
+    fitting = Fitting.parse(raw["Fitting"], file, names) if raw.get("Fitting") else None
+    if fitting is not None:
+        names |= set(fitting.names)  # the codes' templates and expressions read them as variables
 
     derived: dict[str, Expression] = {}
     for name, text in _block(raw, "Derived Variables", file).items():
@@ -576,16 +581,24 @@ def build_config(raw: Mapping[str, Any], path: Path, seed: int | None = None, de
         raise ConfigError(f"observable(s) {clash} have the name of a variable", file=file, where="Observables")
 
     _check_expression_names(codes, observables, names | set(derived), file)
+    if fitting is not None:
+        missing = sorted(fitting.observables - set(observables))
+        if missing:
+            raise ConfigError("no observable of that name is declared", file=file,
+                              where=f"Fitting.Observables.{missing[0]}")
+        # the fitted values are columns right after the variables, as in BSMArt's CSV
+        observables = {**{name: Observable(name) for name in fitting.names}, **observables}
 
     spectrum_file = setup.get("Spectrum File")
     spectrum_code = next((c.name for c in codes if spectrum_file and getattr(c, "output_file", None) == spectrum_file),
                          None)
-    chain = Chain(codes, observables, space.names, derived, spectrum_code)
+    chain = Chain(codes, observables, space.names, derived, spectrum_code, fitting)
     for code in codes:
         try:
             code.check()
         except ConfigError as exc:
             raise ConfigError(exc.detail, file=exc.file or file, where=exc.where or f"Codes.{code.name}") from None
     return RunConfig(path=path, raw=raw, scan_name=scan_name, run_name=run_name, cores=cores, seed=seed,
-                     output_file=output_file, timeout=timeout, debug=debug, threshold=threshold,
+                     output_file=output_file, store_spectra=store_spectra, store_invalid=store_invalid,
+                     timeout=timeout, debug=debug, threshold=threshold,
                      temp_dir=temp_dir, space=space, chain=chain, warnings=tuple(warnings))

@@ -17,3 +17,4 @@ class EvaluatedPoint:
     error: str | None = None
     iteration: int = 0
     seconds: float = 0.0
+    spectrum: str | None = None  # the point's SLHA spectrum as text, when the run stores spectra

@@ -34,6 +34,7 @@ from bsmart.space import Space
 ALL_POINTS = "all_points.csv"
 GOOD_POINTS = "good_points.csv"
 SUMMARY = "summary.json"
+SPECTRUM_END = "ENDOFPARAMETERPOINT\n"  # BSMArt's separator of the spectra in StoreAllPoints' file
 ITERATIONS = "iterations.csv"
 
 
@@ -73,8 +74,12 @@ class ResultStore:
     """Owns the run folder. Scans never write files themselves; they go through here."""
 
     def __init__(self, run_dir: Path, variable_names: Sequence[str], observable_names: Sequence[str],
-                 loss_names: Sequence[str], output_file: str = "SLHA_output", resume: bool = False):
-        """``run_dir`` is a prepared, locked run folder (:class:`bsmart.runfolder.RunFolder`)."""
+                 loss_names: Sequence[str], output_file: str = "SLHA_output", resume: bool = False,
+                 store_spectra: bool = False, store_invalid: bool = False):
+        """``run_dir`` is a prepared, locked run folder (:class:`bsmart.runfolder.RunFolder`).
+        ``store_spectra``: every valid point's spectrum goes to Spectrum_Files/<output_file>, each
+        followed by an ``ENDOFPARAMETERPOINT`` line (BSMArt's StoreAllPoints); ``store_invalid``:
+        the invalid points also go to Spectrum_Files/invalid_<output_file>.csv (Store Invalid)."""
         self.run_dir = Path(run_dir)
         self.variable_names = tuple(variable_names)
         self.observable_names = tuple(observable_names)
@@ -85,6 +90,8 @@ class ResultStore:
         self.all_path = self.run_dir / ALL_POINTS
         self.good_path = self.run_dir / GOOD_POINTS
         self.valid_path = self.run_dir / "Spectrum_Files" / f"{output_file}.csv"
+        self.invalid_path = self.run_dir / "Spectrum_Files" / f"invalid_{output_file}.csv" if store_invalid else None
+        self.spectra_path = self.run_dir / "Spectrum_Files" / output_file if store_spectra else None
         self.previous: list[EvaluatedPoint] = []  # points of the run being resumed
         self.rejected_rows = 0  # rows of all_points.csv that could not be read back
         if resume and self.all_path.is_file():
@@ -93,6 +100,12 @@ class ResultStore:
         self._all = _CsvFile(self.all_path, self.header)
         self._good = _CsvFile(self.good_path, self.header)
         self._valid = _CsvFile(self.valid_path, self.header)
+        self._invalid = _CsvFile(self.invalid_path, self.header) if self.invalid_path else None
+        self._spectra = None
+        if self.spectra_path is not None:
+            if resume and self.spectra_path.is_file():
+                _truncate_after(self.spectra_path, SPECTRUM_END.encode())
+            self._spectra = open(self.spectra_path, "a")
         self._iterations: _CsvFile | None = None
 
     def _load_previous(self) -> list[EvaluatedPoint]:
@@ -124,13 +137,15 @@ class ResultStore:
             with open(tmp, "w", newline="") as fh:
                 csv.writer(fh).writerows([self.header, *([_fmt(v) for v in r] for r in rows)])
             os.replace(tmp, self.all_path)
-        for path in (self.good_path, self.valid_path, self.run_dir / ITERATIONS):
-            path.unlink(missing_ok=True)  # iterations are recorded again as the scan replays
-        good, valid = _CsvFile(self.good_path, self.header), _CsvFile(self.valid_path, self.header)
-        good.write_rows(r for r, p in zip(rows, points) if p.good)
-        valid.write_rows(r for r, p in zip(rows, points) if p.valid)
-        good.close()
-        valid.close()
+        for path in (self.good_path, self.valid_path, self.invalid_path, self.run_dir / ITERATIONS):
+            if path is not None:
+                path.unlink(missing_ok=True)  # iterations are recorded again as the scan replays
+        for path, keep in ((self.good_path, lambda p: p.good), (self.valid_path, lambda p: p.valid),
+                           (self.invalid_path, lambda p: not p.valid)):
+            if path is not None:
+                derived = _CsvFile(path, self.header)
+                derived.write_rows(r for r, p in zip(rows, points) if keep(p))
+                derived.close()
         return points
 
     def _parse_row(self, row: Sequence[str]) -> EvaluatedPoint | None:
@@ -160,6 +175,13 @@ class ResultStore:
         self._all.write_rows(rows)
         self._valid.write_rows(r for r, p in zip(rows, points) if p.valid)
         self._good.write_rows(r for r, p in zip(rows, points) if p.good)
+        if self._invalid is not None:
+            self._invalid.write_rows(r for r, p in zip(rows, points) if not p.valid)
+        if self._spectra is not None:
+            self._spectra.writelines(f"{p.spectrum.rstrip()}\n{SPECTRUM_END}" for p in points
+                                     if p.valid and p.spectrum is not None)
+            self._spectra.flush()
+            os.fsync(self._spectra.fileno())
 
     def append_iteration(self, record: Mapping[str, Any]) -> None:
         if self._iterations is None:
@@ -180,17 +202,23 @@ class ResultStore:
         os.replace(tmp, self.run_dir / SUMMARY)  # never a half-written summary
 
     def close(self) -> None:
-        for f in (self._all, self._good, self._valid, self._iterations):
+        for f in (self._all, self._good, self._valid, self._invalid, self._spectra, self._iterations):
             if f is not None:
                 f.close()
 
 
 def _truncate_partial_row(path: Path) -> None:
     """Drop a last row cut short by a kill during the write (it has no newline yet)."""
+    _truncate_after(path, b"\n")
+
+
+def _truncate_after(path: Path, end: bytes) -> None:
+    """Drop whatever follows the last ``end`` (a record cut short by a kill during its write)."""
     with open(path, "rb+") as fh:
         data = fh.read()
-        if data and not data.endswith(b"\n"):
-            fh.truncate(data.rfind(b"\n") + 1)
+        if data and not data.endswith(end):
+            cut = data.rfind(end)
+            fh.truncate(cut + len(end) if cut >= 0 else 0)
 
 
 # -- reading CSVs back --------------------------------------------------------------------

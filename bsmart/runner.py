@@ -32,6 +32,7 @@ from bsmart.likelihood import failed_nll, is_good, losses as observable_losses, 
 from bsmart.points import EvaluatedPoint
 from bsmart.processes import owner_gone, owner_stamp
 from bsmart.runfolder import Journal, point_key
+from bsmart.slha import slha_text
 
 log = logging.getLogger("bsmart")
 
@@ -46,6 +47,7 @@ class PointEvaluator:
     threshold: float | None
     temp_root: Path | None
     keep_folders: bool = False
+    store_spectra: bool = False  # return each valid point's spectrum as text (StoreAllPoints)
     on_code: Callable[[int], None] | None = None  # told which code starts (a worker's timeout clock)
 
     def __call__(self, task: Task) -> EvaluatedPoint:
@@ -54,11 +56,13 @@ class PointEvaluator:
         workdir = None
         values: dict[str, float] | None = None
         partial: dict[str, float] | None = None
-        error = None
+        error = spectrum = None
         try:
             if self.chain.needs_workdir:
                 workdir = Path(tempfile.mkdtemp(prefix=f"point_{point_id}_", dir=self.temp_root))
-            values = self.chain.evaluate(variables, workdir, self.on_code)
+            values, doc = self.chain.evaluate(variables, workdir, self.on_code)
+            if self.store_spectra and doc is not None:
+                spectrum = slha_text(doc)
         except CodeError as exc:
             error, partial = str(exc), exc.partial
         except Exception as exc:  # a bug must cost one point, not the scan
@@ -66,7 +70,9 @@ class PointEvaluator:
         finally:
             if workdir is not None and not self.keep_folders:
                 shutil.rmtree(workdir, ignore_errors=True)
-        return self.make_point(point_id, variables, iteration, values, error, time.perf_counter() - start, partial)
+        point = self.make_point(point_id, variables, iteration, values, error, time.perf_counter() - start, partial)
+        point.spectrum = spectrum
+        return point
 
     def make_point(self, point_id: int, variables: dict[str, float], iteration: int,
                    values: Mapping[str, float] | None, error: str | None, seconds: float = 0.0,

@@ -135,11 +135,13 @@ def run_scan(input_path: str | Path, *, seed: int | None = None, debug: bool | N
         # "good" = valid and NLL below the threshold: Setup.Threshold, Networks.Threshold_Value, or the
         # scan's own default for it; no threshold at all means every valid point is good
         threshold = config.threshold if config.threshold is not None else settings.get("Threshold_Value")
-        evaluator = PointEvaluator(config.chain, threshold, temp_root, keep_folders=config.debug)
+        evaluator = PointEvaluator(config.chain, threshold, temp_root, keep_folders=config.debug,
+                                   store_spectra=config.store_spectra)
         observables = config.chain.observables
         executor = make_executor(config.raw, evaluator, config.cores, file, folder.journal)
         store = ResultStore(run_dir, config.space.names, list(observables),
-                            [n for n, o in observables.items() if o.used], config.output_file, resume=resume)
+                            [n for n, o in observables.items() if o.used], config.output_file, resume=resume,
+                            store_spectra=config.store_spectra, store_invalid=config.store_invalid)
         handler = _attach_log_file(run_dir / "bsmart.log")
         store.save_input(config.raw)
         # written now so that a run killed with SIGKILL can still be resumed with its seed

@@ -218,6 +218,13 @@ def read_slha(path: Path, fix: Callable[[str], str] | None = None):
     return doc
 
 
+def slha_text(doc) -> str:
+    """A parsed SLHA document written out again (the spectrum BSMArt's StoreAllPoints collects)."""
+    import pyslha
+
+    return pyslha.writeSLHA(doc, ignorenobr=True)
+
+
 def slha_value(doc, block: str, keys: tuple) -> float:
     """A value from a parsed SLHA document; CodeError when the entry is missing.
 

@@ -256,7 +256,7 @@ def test_bsmart_example_runs_unchanged_with_the_bsmart_command(tmp_path: Path) -
                           text=True, timeout=120, env={**os.environ, "HOME": str(tmp_path / "home")})
     assert done.returncode == 0, done.stderr
     assert "Variables.0: the name cannot be written in expressions" in done.stderr
-    assert "Setup.StoreAllPoints: bsmart does not write the concatenated spectrum file yet" in done.stderr
+    assert "StoreAllPoints" not in done.stderr  # written, as BSMArt writes it
     table = _rows(tmp_path / "job" / "m0m12_grid" / "Spectrum_Files" / "SLHA_output.csv")
     assert list(table[0])[:7] == ["ID", "0", "1", "2", "mh", "mH1", "mH2"]
     assert len(table) == 8  # 2 x 2 x 2 grid, every point valid
@@ -264,6 +264,17 @@ def test_bsmart_example_runs_unchanged_with_the_bsmart_command(tmp_path: Path) -
         m0, m12, a0 = (float(row[k]) for k in ("0", "1", "2"))
         assert float(row["mh"]) == pytest.approx(110 + m0 / 20)
         assert (float(row["mH1"]), float(row["mH2"])) == pytest.approx((m12 + 80, a0 + 180))
+    # StoreAllPoints: every valid spectrum, in the order of the CSV, each ended by BSMArt's separator line
+    spectra = _spectra(tmp_path / "job" / "m0m12_grid" / "Spectrum_Files" / "SLHA_output")
+    assert [s.blocks["MASS"][25] for s in spectra] == pytest.approx([float(r["mh"]) for r in table])
+
+
+def _spectra(path: Path) -> list:
+    import pyslha
+
+    text = path.read_text()
+    assert text.endswith("ENDOFPARAMETERPOINT\n")
+    return [pyslha.readSLHA(part, ignorenobr=True) for part in text.split("ENDOFPARAMETERPOINT\n")[:-1]]
 
 
 def test_bsmart_command_lists_and_describes_scans() -> None:
@@ -286,18 +297,16 @@ def test_zero_width_range_is_a_fixed_value(tmp_path: Path) -> None:
 
 
 def test_bsmart_keys_that_do_nothing_yet_say_so(tmp_path: Path) -> None:
-    data = {"Setup": {"Type": "Random", "RunName": "Quiet", "Points": 3, "Seed": 1, "Store Invalid": "True",
+    data = {"Setup": {"Type": "Random", "RunName": "Quiet", "Points": 3, "Seed": 1, "StoreInputs": "True",
                       "Short": "True", "StoreAllPoints": "False"},
-            "Fitting": {"Variables": {"mu": {"RANGE": [0, 1]}}, "Method": "Brentq"},
             "Variables": {"x1": {"RANGE": [0, 31.4]}, "x2": {"RANGE": [0, 31.4]}},
             "Codes": {"toy_targets": {"Observables": {"F2d": {"SCALING": "OFF"}}}}}
     path = write_json(tmp_path / "in.json", data)
     done = run_cli("run", str(path), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert "Setup.Store Invalid: bsmart does not write invalid_<Output File>.csv yet" in done.stderr
+    assert "Setup.StoreInputs: bsmart does not write Input_Files/ yet" in done.stderr
     assert "Setup.Short: bsmart does not write the tab-separated <Output File>.dat yet" in done.stderr
     assert "StoreAllPoints" not in done.stderr  # switched off: nothing is missing
-    assert "Fitting: profiling nuisance variables per point is not implemented yet" in done.stderr
 
 
 def test_bsmart_spheno_micromegas_chain_reads_omg_out(tmp_path: Path) -> None:
@@ -334,6 +343,10 @@ def test_bsmart_spheno_micromegas_chain_reads_omg_out(tmp_path: Path) -> None:
         lightest = min(float(row[k]) for k in ("ms", "mqm", "mqp"))
         assert float(row["Oh2"]) == pytest.approx(0.12 * (lightest / 15000) ** 2, rel=1e-6)
         assert (float(row["TreeU"]), float(row["TriU_a0"])) == (1.0, 0.25)
+    # the stored spectra hold MicrOmegas' block too, joined to SPheno's spectrum
+    spectra = _spectra(tmp_path / "job" / "SMSQQ_Random_01" / "Spectrum_Files" / "SLHA_output")
+    assert [s.blocks["DARKMATTER"][1] for s in spectra] == pytest.approx([float(r["Oh2"]) for r in rows])
+    assert all(25 in s.blocks["MASS"] for s in spectra)
 
     # the candidate is always 105 here (ms^2 = (ms2-mqp2) + mqp2 > mqp2): allowed, or every point fails
     data["Codes"]["MicrOmegas"]["LSP"] = [1000022, 105]
@@ -341,7 +354,82 @@ def test_bsmart_spheno_micromegas_chain_reads_omg_out(tmp_path: Path) -> None:
     assert run(data).returncode == 0
     assert all(r["valid"] == "True" for r in _rows(tmp_path / "job" / "LSP_ok" / "all_points.csv"))
     data["Codes"]["MicrOmegas"]["LSP"] = [55]
-    data["Setup"]["RunName"] = "LSP_no"
+    data["Setup"].update(RunName="LSP_no", **{"Store Invalid": "True"})
     assert run(data).returncode == 2  # every point failed, said in one line
     assert {r["error"] for r in _rows(tmp_path / "job" / "LSP_no" / "all_points.csv")} == {
         "MicrOmegas: the dark matter candidate 105 is not one of LSP [55]"}
+    invalid = _rows(tmp_path / "job" / "LSP_no" / "Spectrum_Files" / "invalid_SLHA_output.csv")  # Store Invalid
+    assert len(invalid) == 6 and {r["valid"] for r in invalid} == {"False"}
+    assert (tmp_path / "job" / "LSP_no" / "Spectrum_Files" / "SLHA_output").read_text() == ""  # no valid spectrum
+
+
+def test_bsmart_fitting_example_profiles_its_nuisance_variable(tmp_path: Path) -> None:
+    """BSMArt's Minimise/Fitting_MSSM_mh.json: m0 is solved for at every point so that mh = 125
+    (the stand-in SPheno gives mh = 110 + m0 / 20, so m0 = 300), then SPheno runs at the fitted m0.
+    Changed for the test: 4 points on 2 cores instead of 20 on 1."""
+    import os
+    import shutil
+    import subprocess
+
+    shutil.copytree(Path(__file__).parent / "data" / "bsmart_examples" / "Minimise", tmp_path / "job")
+    spheno = tmp_path / "home" / "BSMArt" / "SPheno-4.0.5" / "bin" / "SPhenoMSSM"
+    spheno.parent.mkdir(parents=True)
+    shutil.copy(Path(__file__).parent / "data" / "spheno_standin.py", spheno)
+    data = json.loads((tmp_path / "job" / "Fitting_MSSM_mh.json").read_text())
+    data["Setup"].update(Points=4, Cores=2, Seed=1)
+    (tmp_path / "job" / "in.json").write_text(json.dumps(data))
+    done = subprocess.run([shutil.which("BSMArt"), "in.json", "--csv"], cwd=tmp_path / "job", capture_output=True,
+                          text=True, timeout=120, env={**os.environ, "HOME": str(tmp_path / "home")})
+    assert done.returncode == 0, done.stderr
+    assert "Fitting" not in done.stderr  # no warning: the block is used
+    rows = _rows(tmp_path / "job" / "Fit_Mh" / "all_points.csv")
+    assert list(rows[0])[:5] == ["ID", "m12", "A0", "m0", "mh"]  # the fitted variable after the variables, as BSMArt
+    assert len(rows) == 4
+    for row in rows:
+        assert float(row["m0"]) == pytest.approx(300, abs=1e-6) and float(row["mh"]) == pytest.approx(125)
+        assert row["good"] == "True"
+    spectra = _spectra(tmp_path / "job" / "Fit_Mh" / "Spectrum_Files" / "MSSM_Output")  # at the fitted m0
+    assert [s.blocks["MINPAR"][1] for s in spectra] == pytest.approx([300.0] * 4, abs=1e-6)
+
+
+def test_fitting_with_scipy_and_a_target_out_of_reach(tmp_path: Path) -> None:
+    """Two nuisance variables, two targets, Nelder-Mead (a scipy method named in Method); and a
+    target no value in the range reaches: the closest value, as BSMArt. The code is a Python
+    function with the stand-in SPheno's masses (fast: Nelder-Mead takes about 100 trials)."""
+    (tmp_path / "masses.py").write_text("def masses(p):\n    return {'mh': 110 + p['m0'] / 20, 'mH1': p['m12'] + 80}\n")
+    base = {"Setup": {"Type": "Random", "RunName": "Fit2", "Points": 2, "Seed": 4, "Cores": 1},
+            "Variables": {"A0": {"RANGE": [-1000, 1000]}},
+            "Codes": {"masses": {"Function": "masses.py:masses", "Observables": {"mh": {}, "mH1": {}}}}}
+    two = {**base, "Fitting": {"Variables": {"m0": {"RANGE": [200, 6000]}, "m12": {"RANGE": [200, 4000]}},
+                               "Observables": {"mh": {"TARGET": 125, "VARIANCE": 0.5},
+                                               "mH1": {"TARGET": 1000, "VARIANCE": 5}},
+                               "Method": "Nelder-Mead", "Options": {"fatol": "1e-6", "xatol": "1e-6"}}}
+    rows = _rows(_run(tmp_path, two) / "all_points.csv")
+    assert list(rows[0])[:4] == ["ID", "A0", "m0", "m12"]
+    for row in rows:
+        assert float(row["mh"]) == pytest.approx(125, abs=0.01) and float(row["mH1"]) == pytest.approx(1000, abs=0.1)
+    far = {**base, "Setup": {**base["Setup"], "RunName": "Far"}, "Variables": {"A0": {"RANGE": [-1000, 1000]},
+                                                                                "m12": {"RANGE": [200, 400]}},
+           "Fitting": {"Variables": {"m0": {"RANGE": [200, 6000]}}, "Observables": {"mh": {"TARGET": 500}},
+                       "Options": {"eps": 0.25}}}
+    rows = _rows(_run(tmp_path, far) / "all_points.csv")
+    assert {(r["m0"], r["mh"]) for r in rows} == {("6000.0", "410.0")}  # mh = 110 + m0 / 20 at the range's end
+
+
+def test_fitting_mistakes_are_one_line_errors(tmp_path: Path) -> None:
+    base = {"Setup": {"Type": "Random", "RunName": "Bad", "Points": 2},
+            "Variables": {"x": {"RANGE": [0, 1]}},
+            "Codes": {"toy_targets": {"Observables": {"F2d": {"SCALING": "OFF"}}}}}
+    cases = {
+        "Fitting.Observables.mh: no observable of that name is declared":
+            {"Variables": {"y": {"RANGE": [0, 1]}}, "Observables": {"mh": {"TARGET": 1}}},
+        "Fitting.Variables.x: is already a variable":
+            {"Variables": {"x": {"RANGE": [0, 1]}}, "Observables": {"F2d": {"TARGET": 1}}},
+        "Fitting.Method: 'Simplex' is not Brentq, Minimise or one of scipy's minimize methods":
+            {"Variables": {"y": {"RANGE": [0, 1]}}, "Observables": {"F2d": {"TARGET": 1}}, "Method": "Simplex"},
+        "Fitting: needs Variables and Observables": {"Variables": {"y": {"RANGE": [0, 1]}}},
+    }
+    for message, fitting in cases.items():
+        done = run_cli("run", str(write_json(tmp_path / "in.json", {**base, "Fitting": fitting})), cwd=tmp_path)
+        assert done.returncode == 2 and message in done.stderr, (message, done.stderr)
+        assert len(done.stderr.strip().splitlines()) == 1

@@ -152,3 +152,31 @@ def test_a_signal_during_a_write_waits_for_the_write_to_end(sig):
         signal.signal(signal.SIGTERM, previous)
     assert finished == [True]
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_a_spectrum_cut_short_by_a_kill_is_dropped_on_resume(tmp_path: Path) -> None:
+    """StoreAllPoints' file holds whole spectra only: one half-written when the run was killed is
+    cut off when the run resumes, and the next spectra follow the last whole one."""
+    from bsmart.points import EvaluatedPoint
+    from bsmart.results import ResultStore
+
+    def point(i: int, valid: bool = True) -> EvaluatedPoint:
+        return EvaluatedPoint(i, {"x": float(i)}, {}, {}, 0.0 if valid else 710.0, valid, valid,
+                              spectrum=f"BLOCK MASS\n   25   {120 + i}.0\n" if valid else None)
+
+    def store() -> ResultStore:
+        return ResultStore(tmp_path, ["x"], [], [], "Out", resume=True, store_spectra=True, store_invalid=True)
+
+    first = store()
+    first.append([point(1), point(2, valid=False), point(3)])
+    first.close()
+    spectra = tmp_path / "Spectrum_Files" / "Out"
+    with open(spectra, "a") as fh:
+        fh.write("BLOCK MASS\n   25   12")  # the kill came here
+    second = store()
+    second.append([point(4)])
+    second.close()
+    assert spectra.read_text().split("ENDOFPARAMETERPOINT\n") == [
+        "BLOCK MASS\n   25   121.0\n", "BLOCK MASS\n   25   123.0\n", "BLOCK MASS\n   25   124.0\n", ""]
+    invalid = (tmp_path / "Spectrum_Files" / "invalid_Out.csv").read_text().splitlines()
+    assert len(invalid) == 2 and invalid[1].startswith("2,2.0,")

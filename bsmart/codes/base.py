@@ -9,6 +9,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 from bsmart.errors import CodeError, ExpressionError, UnknownNameError
 from bsmart.expr import Expression
+from bsmart.fitting import Fitting
 from bsmart.likelihood import Observable
 from bsmart.slha import slha_value
 
@@ -67,12 +68,13 @@ class Chain:
 
     def __init__(self, codes: Sequence[Code], observables: Mapping[str, Observable],
                  variable_names: Sequence[str], derived: Mapping[str, Expression] | None = None,
-                 spectrum_code: str | None = None):
+                 spectrum_code: str | None = None, fitting: Fitting | None = None):
         self.codes = tuple(codes)
         self.observables = dict(observables)
         self.variable_names = tuple(variable_names)
         self.derived = dict(derived or {})
         self.spectrum_code = spectrum_code
+        self.fitting = fitting  # nuisance variables solved for at each point (BSMArt's Fitting block)
         self.global_observables = {n: o for n, o in self.observables.items() if o.code is None}
 
     @property
@@ -94,22 +96,38 @@ class Chain:
         return env
 
     def evaluate(self, variables: Mapping[str, float], workdir: Path | None = None,
-                 on_code: Callable[[int], None] | None = None) -> dict[str, float]:
-        """Observables of one point; raises CodeError when the point is invalid (a code failed,
-        or an observable is NaN or infinite). ``on_code(i)`` is called as the i-th code starts.
+                 on_code: Callable[[int], None] | None = None) -> tuple[dict[str, float], Any]:
+        """Observables of one point and its spectrum (the parsed SLHA document every code's
+        blocks joined, or None); raises CodeError when the point is invalid (a code failed, or
+        an observable is NaN or infinite). ``on_code(i)`` is called as the i-th code starts.
 
         The CodeError carries the observables computed before the failure in ``partial``, so
         that an invalid point still shows e.g. the mass that failed its VALID bounds."""
         values: dict[str, float] = {}
         try:
-            self._evaluate(variables, workdir, values, on_code)
+            if self.fitting is not None:
+                variables = {**variables, **self._fit(variables, workdir, on_code)}
+            spectrum = self._evaluate(variables, workdir, values, on_code)
         except CodeError as exc:
             exc.partial = dict(values)
             raise
-        return values
+        return values, spectrum
+
+    def _fit(self, variables: Mapping[str, float], workdir: Path | None,
+             on_code: Callable[[int], None] | None) -> dict[str, float]:
+        """The Fitting variables of this point: each trial runs the codes until the fitted
+        observables are known (the codes after them are not needed to fit)."""
+        wanted = self.fitting.observables
+
+        def trial(nuisance: dict[str, float]) -> list[float]:
+            values: dict[str, float] = {}
+            self._evaluate({**variables, **nuisance}, workdir, values, on_code, wanted)
+            return [values[name] for name, _, _ in self.fitting.targets]
+
+        return self.fitting.solve(trial)
 
     def _evaluate(self, variables: Mapping[str, float], workdir: Path | None, values: dict[str, float],
-                  on_code: Callable[[int], None] | None) -> None:
+                  on_code: Callable[[int], None] | None, wanted: set[str] | None = None) -> Any:
         env = self.environment(variables)
         protected = set(env)
         spectrum = None
@@ -141,8 +159,11 @@ class Chain:
                     raise CodeError(f"{code.name}: condition '{condition.source}': {exc}") from None
                 if not ok:
                     raise CodeError(f"{code.name}: condition '{condition.source}' is false")
+            if wanted is not None and wanted <= values.keys():
+                return spectrum
         for name, obs in self.global_observables.items():
             values[name] = env[name] = _finite(None, name, self._value(obs, env, spectrum, env))
+        return spectrum
 
     @staticmethod
     def _value(obs: Observable, raw: Mapping[str, Any], doc: Any, env: Mapping[str, Any]) -> float:

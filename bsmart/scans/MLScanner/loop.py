@@ -17,7 +17,7 @@
 Stops when ``Setup.Points`` good points were evaluated by this run (bootstrap included, InitCSV
 points not counted: they are not evaluated here), as in BSMArt. Two limits make sure it ends:
 ``Max_Evaluations`` (by default 100 evaluations per good point asked for) and, when set,
-``Iterations``; a run either limit stops before ``Points`` says so in a warning and in
+``Iterations``; a run that either limit stops before ``Points`` says so in a warning and in
 summary.json (``short_of_target``), and ``bsmart run`` exits with status 3.
 
 A method is a subclass that sets ``kind`` and ``learner``; nothing here depends on which.
