@@ -242,7 +242,7 @@ def _optional_float(spec: Mapping[str, Any], key: str, where: str, file: str, *,
     if spec.get(key) is None:
         return None
     value = spec[key]
-    if not finite and isinstance(value, str) and value.strip().lower().lstrip("+-") in ("inf", "infinity"):
+    if not finite and isinstance(value, str) and value.strip().lower().lstrip("+-") in ("inf", "infinity", "infty"):
         return -math.inf if value.strip().startswith("-") else math.inf
     return parse_float(value, f"{where}.{key}", file)
 
@@ -301,12 +301,12 @@ def parse_observable(name: str, spec: Any, file: str, code: str | None, known_na
     valid = None
     if spec.get("VALID") is not None:
         v = spec["VALID"]
-        if not isinstance(v, list) or len(v) != 2:
-            raise ConfigError(f"expected [low, high], got {v!r}", file=file, where=f"{where}.VALID")
-        valid = (_optional_float({"v": v[0]}, "v", f"{where}.VALID", file),
-                 _optional_float({"v": v[1]}, "v", f"{where}.VALID", file))
-        if not valid[0] <= valid[1]:
-            raise ConfigError(f"low must not exceed high, got {v!r}", file=file, where=f"{where}.VALID")
+        if not isinstance(v, list) or not v or any(x is None for x in v):
+            raise ConfigError(f"expected [low, high] (or BSMArt's [value]), got {v!r}", file=file,
+                              where=f"{where}.VALID")
+        # as BSMArt: the values allowed lie between the smallest and the largest listed ([1]: exactly 1)
+        bounds = [_optional_float({"v": x}, "v", f"{where}.VALID", file) for x in v]
+        valid = (min(bounds), max(bounds))
     return Observable(
         name=name, scaling=scaling, mean=mean, sigma=sigma, lower_bound=lower, upper_bound=upper,
         log_scaling=parse_bool(spec.get("LOG_SCALING", False), f"{where}.LOG_SCALING", file),
@@ -351,7 +351,7 @@ def _safe_file_name(value: Any, where: str, file: str) -> str:
 def parse_code(name: str, spec: Any, ctx: dict[str, Any]) -> Code | None:
     from bsmart.codes.external import ExternalCode
     from bsmart.codes.python import PythonCode
-    from bsmart.codes.tools import find_tool
+    from bsmart.codes.tools import find_tool, not_built_in
     from bsmart.codes.toy_targets import ToyTargets
 
     file, base_dir = ctx["file"], ctx["base_dir"]
@@ -390,6 +390,8 @@ def parse_code(name: str, spec: Any, ctx: dict[str, Any]) -> Code | None:
     if name == "toy_targets" or spec.get("Type") == "toy_targets":
         return ToyTargets(name, settings=spec, variable_names=ctx["variable_names"], **common)
     if "Command" not in spec:
+        if not_built_in(name):
+            raise ConfigError(not_built_in(name), file=file, where=where)
         raise ConfigError("needs \"Function\" (a Python code), \"Command\" (a program), or the name toy_targets",
                           file=file, where=where)
     command = _resolve_command(spec["Command"], base_dir, f"{where}.Command", file)

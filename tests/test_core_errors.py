@@ -69,7 +69,7 @@ CASES: dict[str, tuple[Callable[[dict], None] | str, str]] = {
     "FUNCTION import": (_set(f"{OBS}.FUNCTION", "__import__('os')"), f"{OBS}.FUNCTION: unknown function"),
     "FUNCTION unknown function": (_set(f"{OBS}.FUNCTION", "system(x)"), f"{OBS}.FUNCTION: unknown function 'system'"),
     "FUNCTION unknown name": (_set(f"{OBS}.FUNCTION", "F2d + zz"), f"{OBS}.FUNCTION: uses unknown name(s) ['zz']"),
-    "VALID reversed": (_set(f"{OBS}.VALID", [5, 1]), f"{OBS}.VALID: low must not exceed high"),
+    "VALID empty": (_set(f"{OBS}.VALID", []), f"{OBS}.VALID: expected [low, high]"),
     "bad SLHA entry": (_set(f"{OBS}.SLHA", ["MASS", ["a"]]), f"{OBS}.SLHA: bad SLHA entry"),
     "Conditions unknown name": (_set("Codes.toy_targets.Conditions", ["F2d > q"]),
                                 "Codes.toy_targets.Conditions[0]: uses unknown name(s) ['q']"),
