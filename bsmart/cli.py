@@ -44,6 +44,9 @@ def _parser() -> argparse.ArgumentParser:
                      help="continue an interrupted run in its run folder (no point is evaluated twice)")
     run.add_argument("--output", metavar="DIR", help="folder in which <RunName>/ is made (default: here)")
     run.add_argument("--quiet", action="store_true", help="only warnings and errors")
+    run.add_argument("--short", action="store_true",
+                     help="also write the valid points tab-separated to Spectrum_Files/<Output File>.dat "
+                          "(Setup.Short; BSMArt's --short)")
     sub.add_parser("list", help="list the available scans")
     describe = sub.add_parser("describe", help="print a scan's settings: type, default, meaning")
     describe.add_argument("scan", metavar="SCAN", help="a scan name from `bsmart list` (MLS_RFC, "
@@ -110,7 +113,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         summary = run_scan(args.input, seed=args.seed, debug=args.debug or None, overwrite=args.overwrite,
-                           output_dir=args.output, resume=args.resume or None, show_progress=not args.quiet)
+                           output_dir=args.output, resume=args.resume or None, show_progress=not args.quiet,
+                           setup={"Short": True} if args.short else None)
     except KeyboardInterrupt:
         print("bsmart: interrupted; every point evaluated so far is saved. Continue with:\n"
               f"    bsmart run {args.input} --resume", file=sys.stderr)
@@ -167,7 +171,7 @@ def bsmart_compat_main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="BSMArt", description="BSMArt's command line, run by bsmart (`bsmart run --help` for bsmart's own).")
     parser.add_argument("inputfile", metavar="File", nargs="?", help="the input file, or a scan name with --Settings")
-    parser.add_argument("--short", action="store_true", help="Setup.Short: tab-separated output (not written yet)")
+    parser.add_argument("--short", action="store_true", help="Setup.Short: also the tab-separated <Output File>.dat")
     parser.add_argument("--csv", action="store_true", help="CSV output (bsmart always writes its CSV files)")
     parser.add_argument("--debug", action="store_true", help="verbose log, keep the points' working folders")
     parser.add_argument("--NoMPI", action="store_true", help="do not check for MPI (bsmart never uses MPI)")
@@ -179,10 +183,8 @@ def bsmart_compat_main(argv: Sequence[str] | None = None) -> int:
         return main(["list"])
     if args.Settings or not os.path.isfile(name):
         return main(["describe", name])
-    if args.short:
-        print("BSMArt: --short: bsmart does not write the tab-separated <Output File>.dat yet; the same points "
-              "are in Spectrum_Files/<Output File>.csv", file=sys.stderr)
-    return main(["run", name, *(["--debug"] if args.debug else []), *(["--resume"] if args.resume else [])])
+    return main(["run", name, *(["--debug"] if args.debug else []), *(["--resume"] if args.resume else []),
+                 *(["--short"] if args.short else [])])
 
 
 if __name__ == "__main__":

@@ -34,7 +34,6 @@ _FILE_RE = re.compile(r"^[A-Za-z0-9_.+\-]{1,200}$")
 # Setup keys the core reads, or accepts from BSMArt files without using them.
 # BSMArt output options bsmart does not write yet: a warning when one is switched on.
 UNWRITTEN_OUTPUTS = {
-    "Short": "the tab-separated <Output File>.dat",
     "StoreInputs": "Input_Files/", "StoreSeparateFiles": "one spectrum file per point",
     "StoreEverything": "All_Outputs/", "Merge Results": "per-rank files to merge (bsmart has no MPI ranks)",
 }
@@ -65,6 +64,7 @@ class RunConfig:
     output_file: str
     store_spectra: bool  # StoreAllPoints: every valid point's spectrum in Spectrum_Files/<Output File>
     store_invalid: bool  # Store Invalid: the invalid points also in Spectrum_Files/invalid_<Output File>.csv
+    store_tabbed: bool  # Short: the valid points also in Spectrum_Files/<Output File>.dat, tab-separated
     timeout: float
     debug: bool
     threshold: float | None
@@ -448,13 +448,17 @@ def _check_expression_names(codes: list[Code], observables: Mapping[str, Observa
 
 # -- the whole file -------------------------------------------------------------------------
 
-def load_config(path: str | Path, seed: int | None = None, debug: bool | None = None) -> RunConfig:
+def load_config(path: str | Path, seed: int | None = None, debug: bool | None = None,
+                setup: Mapping[str, Any] | None = None) -> RunConfig:
+    """The input file, validated; ``setup`` overrides its Setup keys (command-line flags)."""
     try:
         path = Path(path).expanduser().resolve()
     except (OSError, ValueError) as exc:  # a NUL in the name, say
         raise ConfigError(f"bad input file name: {exc}", file=str(path)[:200]) from None
     file = str(path)
     raw = read_json(path)
+    if setup and isinstance(raw.get("Setup"), dict):
+        raw = {**raw, "Setup": {**raw["Setup"], **setup}}
     try:
         return build_config(raw, path, seed=seed, debug=debug)
     except ConfigError as exc:  # helpers below the config (grids, imports) do not know the file
@@ -490,6 +494,7 @@ def build_config(raw: Mapping[str, Any], path: Path, seed: int | None = None, de
     store_spectra = any(parse_bool(setup.get(key, False), f"Setup.{key}", file)
                         for key in ("StoreAllPoints", "Store Output Files"))  # BSMArt's two names for it
     store_invalid = parse_bool(setup.get("Store Invalid", False), "Setup.Store Invalid", file)
+    store_tabbed = parse_bool(setup.get("Short", False), "Setup.Short", file)
     timeout = parse_float(setup.get("Timeout", 600), "Setup.Timeout", file)
     if timeout <= 0:
         raise ConfigError("must be positive", file=file, where="Setup.Timeout")
@@ -602,5 +607,6 @@ def build_config(raw: Mapping[str, Any], path: Path, seed: int | None = None, de
             raise ConfigError(exc.detail, file=exc.file or file, where=exc.where or f"Codes.{code.name}") from None
     return RunConfig(path=path, raw=raw, scan_name=scan_name, run_name=run_name, cores=cores, seed=seed,
                      output_file=output_file, store_spectra=store_spectra, store_invalid=store_invalid,
+                     store_tabbed=store_tabbed,
                      timeout=timeout, debug=debug, threshold=threshold,
                      temp_dir=temp_dir, space=space, chain=chain, warnings=tuple(warnings))

@@ -49,11 +49,11 @@ def _fmt(value: Any) -> str:
 class _CsvFile:
     """A CSV opened for appending; each ``write_rows`` ends with flush + fsync."""
 
-    def __init__(self, path: Path, header: Sequence[str]):
+    def __init__(self, path: Path, header: Sequence[str], delimiter: str = ","):
         self.path = path
         fresh = not path.exists() or path.stat().st_size == 0
         self._fh = open(path, "a", newline="")
-        self._writer = csv.writer(self._fh)
+        self._writer = csv.writer(self._fh, delimiter=delimiter)
         if fresh:
             self._writer.writerow(header)
             self._sync()
@@ -75,11 +75,13 @@ class ResultStore:
 
     def __init__(self, run_dir: Path, variable_names: Sequence[str], observable_names: Sequence[str],
                  loss_names: Sequence[str], output_file: str = "SLHA_output", resume: bool = False,
-                 store_spectra: bool = False, store_invalid: bool = False):
+                 store_spectra: bool = False, store_invalid: bool = False, store_tabbed: bool = False):
         """``run_dir`` is a prepared, locked run folder (:class:`bsmart.runfolder.RunFolder`).
         ``store_spectra``: every valid point's spectrum goes to Spectrum_Files/<output_file>, each
         followed by an ``ENDOFPARAMETERPOINT`` line (BSMArt's StoreAllPoints); ``store_invalid``:
-        the invalid points also go to Spectrum_Files/invalid_<output_file>.csv (Store Invalid)."""
+        the invalid points also go to Spectrum_Files/invalid_<output_file>.csv (Store Invalid);
+        ``store_tabbed``: the valid points (and with ``store_invalid`` the invalid ones) also go to
+        <output_file>.dat, tab-separated (BSMArt's Short)."""
         self.run_dir = Path(run_dir)
         self.variable_names = tuple(variable_names)
         self.observable_names = tuple(observable_names)
@@ -92,15 +94,22 @@ class ResultStore:
         self.valid_path = self.run_dir / "Spectrum_Files" / f"{output_file}.csv"
         self.invalid_path = self.run_dir / "Spectrum_Files" / f"invalid_{output_file}.csv" if store_invalid else None
         self.spectra_path = self.run_dir / "Spectrum_Files" / output_file if store_spectra else None
+        # derived files: (path, which points, separator); rewritten from all_points.csv on resume
+        self._derived_specs = [(self.good_path, _good, ","), (self.valid_path, _valid, ",")]
+        if store_invalid:
+            self._derived_specs.append((self.invalid_path, _invalid, ","))
+        if store_tabbed:
+            self._derived_specs.append((self.run_dir / "Spectrum_Files" / f"{output_file}.dat", _valid, "\t"))
+            if store_invalid:
+                self._derived_specs.append((self.run_dir / "Spectrum_Files" / f"invalid_{output_file}.dat",
+                                            _invalid, "\t"))
         self.previous: list[EvaluatedPoint] = []  # points of the run being resumed
         self.rejected_rows = 0  # rows of all_points.csv that could not be read back
         if resume and self.all_path.is_file():
             self.previous = self._load_previous()
         (self.run_dir / "Spectrum_Files").mkdir(parents=True, exist_ok=True)
         self._all = _CsvFile(self.all_path, self.header)
-        self._good = _CsvFile(self.good_path, self.header)
-        self._valid = _CsvFile(self.valid_path, self.header)
-        self._invalid = _CsvFile(self.invalid_path, self.header) if self.invalid_path else None
+        self._derived = [(_CsvFile(path, self.header, sep), keep) for path, keep, sep in self._derived_specs]
         self._spectra = None
         if self.spectra_path is not None:
             if resume and self.spectra_path.is_file():
@@ -137,15 +146,12 @@ class ResultStore:
             with open(tmp, "w", newline="") as fh:
                 csv.writer(fh).writerows([self.header, *([_fmt(v) for v in r] for r in rows)])
             os.replace(tmp, self.all_path)
-        for path in (self.good_path, self.valid_path, self.invalid_path, self.run_dir / ITERATIONS):
-            if path is not None:
-                path.unlink(missing_ok=True)  # iterations are recorded again as the scan replays
-        for path, keep in ((self.good_path, lambda p: p.good), (self.valid_path, lambda p: p.valid),
-                           (self.invalid_path, lambda p: not p.valid)):
-            if path is not None:
-                derived = _CsvFile(path, self.header)
-                derived.write_rows(r for r, p in zip(rows, points) if keep(p))
-                derived.close()
+        (self.run_dir / ITERATIONS).unlink(missing_ok=True)  # recorded again as the scan replays
+        for path, keep, sep in self._derived_specs:
+            path.unlink(missing_ok=True)
+            derived = _CsvFile(path, self.header, sep)
+            derived.write_rows(r for r, p in zip(rows, points) if keep(p))
+            derived.close()
         return points
 
     def _parse_row(self, row: Sequence[str]) -> EvaluatedPoint | None:
@@ -173,10 +179,8 @@ class ResultStore:
     def append(self, points: Sequence[EvaluatedPoint]) -> None:
         rows = [self.row(p) for p in points]
         self._all.write_rows(rows)
-        self._valid.write_rows(r for r, p in zip(rows, points) if p.valid)
-        self._good.write_rows(r for r, p in zip(rows, points) if p.good)
-        if self._invalid is not None:
-            self._invalid.write_rows(r for r, p in zip(rows, points) if not p.valid)
+        for derived, keep in self._derived:
+            derived.write_rows(r for r, p in zip(rows, points) if keep(p))
         if self._spectra is not None:
             self._spectra.writelines(f"{p.spectrum.rstrip()}\n{SPECTRUM_END}" for p in points
                                      if p.valid and p.spectrum is not None)
@@ -202,9 +206,21 @@ class ResultStore:
         os.replace(tmp, self.run_dir / SUMMARY)  # never a half-written summary
 
     def close(self) -> None:
-        for f in (self._all, self._good, self._valid, self._invalid, self._spectra, self._iterations):
+        for f in (self._all, *(d for d, _ in self._derived), self._spectra, self._iterations):
             if f is not None:
                 f.close()
+
+
+def _good(p: EvaluatedPoint) -> bool:
+    return p.good
+
+
+def _valid(p: EvaluatedPoint) -> bool:
+    return p.valid
+
+
+def _invalid(p: EvaluatedPoint) -> bool:
+    return not p.valid
 
 
 def _truncate_partial_row(path: Path) -> None:

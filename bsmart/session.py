@@ -89,14 +89,15 @@ def _attach_log_file(path: Path) -> logging.Handler:
 
 def run_scan(input_path: str | Path, *, seed: int | None = None, debug: bool | None = None,
              overwrite: bool = False, output_dir: str | Path | None = None,
-             resume: bool | None = None, show_progress: bool = False) -> dict[str, Any]:
+             resume: bool | None = None, show_progress: bool = False,
+             setup: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Run the scan an input file selects; returns the summary (also written to summary.json).
 
     ``resume`` (or ``Setup.Resume``) continues an interrupted run in the same run folder: the
     scan replays from its stored seed and every point already on disk is reused, not re-run.
     """
     started = time.time()
-    config = load_config(input_path, seed=seed, debug=debug)
+    config = load_config(input_path, seed=seed, debug=debug, setup=setup)
     file = str(config.path)
     try:
         module = load_scan(config.scan_name)
@@ -141,7 +142,8 @@ def run_scan(input_path: str | Path, *, seed: int | None = None, debug: bool | N
         executor = make_executor(config.raw, evaluator, config.cores, file, folder.journal)
         store = ResultStore(run_dir, config.space.names, list(observables),
                             [n for n, o in observables.items() if o.used], config.output_file, resume=resume,
-                            store_spectra=config.store_spectra, store_invalid=config.store_invalid)
+                            store_spectra=config.store_spectra, store_invalid=config.store_invalid,
+                            store_tabbed=config.store_tabbed)
         handler = _attach_log_file(run_dir / "bsmart.log")
         store.save_input(config.raw)
         # written now so that a run killed with SIGKILL can still be resumed with its seed

@@ -252,8 +252,8 @@ def test_bsmart_example_runs_unchanged_with_the_bsmart_command(tmp_path: Path) -
     shutil.copy(Path(__file__).parent / "data" / "spheno_standin.py", spheno)
     command = shutil.which("BSMArt")
     assert command, "the BSMArt console script is not installed (pip install -e .)"
-    done = subprocess.run([command, "SMSSM_Grid.json", "--csv", "--NoMPI"], cwd=tmp_path / "job", capture_output=True,
-                          text=True, timeout=120, env={**os.environ, "HOME": str(tmp_path / "home")})
+    done = subprocess.run([command, "SMSSM_Grid.json", "--csv", "--NoMPI", "--short"], cwd=tmp_path / "job",
+                          capture_output=True, text=True, timeout=120, env={**os.environ, "HOME": str(tmp_path / "home")})
     assert done.returncode == 0, done.stderr
     assert "Variables.0: the name cannot be written in expressions" in done.stderr
     assert "StoreAllPoints" not in done.stderr  # written, as BSMArt writes it
@@ -267,6 +267,9 @@ def test_bsmart_example_runs_unchanged_with_the_bsmart_command(tmp_path: Path) -
     # StoreAllPoints: every valid spectrum, in the order of the CSV, each ended by BSMArt's separator line
     spectra = _spectra(tmp_path / "job" / "m0m12_grid" / "Spectrum_Files" / "SLHA_output")
     assert [s.blocks["MASS"][25] for s in spectra] == pytest.approx([float(r["mh"]) for r in table])
+    # --short: the same rows, tab-separated, in <Output File>.dat
+    with open(tmp_path / "job" / "m0m12_grid" / "Spectrum_Files" / "SLHA_output.dat", newline="") as fh:
+        assert list(csv.DictReader(fh, delimiter="\t")) == table
 
 
 def _spectra(path: Path) -> list:
@@ -298,14 +301,14 @@ def test_zero_width_range_is_a_fixed_value(tmp_path: Path) -> None:
 
 def test_bsmart_keys_that_do_nothing_yet_say_so(tmp_path: Path) -> None:
     data = {"Setup": {"Type": "Random", "RunName": "Quiet", "Points": 3, "Seed": 1, "StoreInputs": "True",
-                      "Short": "True", "StoreAllPoints": "False"},
+                      "StoreSeparateFiles": "True", "StoreAllPoints": "False"},
             "Variables": {"x1": {"RANGE": [0, 31.4]}, "x2": {"RANGE": [0, 31.4]}},
             "Codes": {"toy_targets": {"Observables": {"F2d": {"SCALING": "OFF"}}}}}
     path = write_json(tmp_path / "in.json", data)
     done = run_cli("run", str(path), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "Setup.StoreInputs: bsmart does not write Input_Files/ yet" in done.stderr
-    assert "Setup.Short: bsmart does not write the tab-separated <Output File>.dat yet" in done.stderr
+    assert "Setup.StoreSeparateFiles: bsmart does not write one spectrum file per point yet" in done.stderr
     assert "StoreAllPoints" not in done.stderr  # switched off: nothing is missing
 
 

@@ -165,7 +165,8 @@ def test_a_spectrum_cut_short_by_a_kill_is_dropped_on_resume(tmp_path: Path) -> 
                               spectrum=f"BLOCK MASS\n   25   {120 + i}.0\n" if valid else None)
 
     def store() -> ResultStore:
-        return ResultStore(tmp_path, ["x"], [], [], "Out", resume=True, store_spectra=True, store_invalid=True)
+        return ResultStore(tmp_path, ["x"], [], [], "Out", resume=True, store_spectra=True, store_invalid=True,
+                           store_tabbed=True)
 
     first = store()
     first.append([point(1), point(2, valid=False), point(3)])
@@ -180,3 +181,6 @@ def test_a_spectrum_cut_short_by_a_kill_is_dropped_on_resume(tmp_path: Path) -> 
         "BLOCK MASS\n   25   121.0\n", "BLOCK MASS\n   25   123.0\n", "BLOCK MASS\n   25   124.0\n", ""]
     invalid = (tmp_path / "Spectrum_Files" / "invalid_Out.csv").read_text().splitlines()
     assert len(invalid) == 2 and invalid[1].startswith("2,2.0,")
+    tabbed = [line.split("\t")[:2] for line in (tmp_path / "Spectrum_Files" / "Out.dat").read_text().splitlines()]
+    assert tabbed == [["ID", "x"], ["1", "1.0"], ["3", "3.0"], ["4", "4.0"]]  # rewritten on resume, then appended
+    assert (tmp_path / "Spectrum_Files" / "invalid_Out.dat").read_text().splitlines()[1].startswith("2\t2.0\t")
