@@ -17,7 +17,7 @@ from conftest import DATA, run_cli, write_json
 MODES = {  # mode -> expected fragment of the error (None: a good point)
     0: None,
     1: "exited with status 1: RuntimeError: cannot handle",
-    2: "timed out after 4 s",
+    2: "timed out after 3 s",
     3: "exited with status 3: convergence failed",
     4: "not valid SLHA: no BLOCK or DECAY found",
     5: "is not a text file",
@@ -46,7 +46,7 @@ def _scan(tmp_path: Path, cores: int) -> tuple[Path, Path]:
     pids.mkdir()
     (tmp_path / "bad.in").write_text("Block BADIN\n    1   mode\n    2   x   # written by bsmart\n")
     write_json(tmp_path / "bad.json", {
-        "Setup": {"Type": "Grid", "RunName": "Bad", "Cores": str(cores), "Timeout": 4},
+        "Setup": {"Type": "Grid", "RunName": "Bad", "Cores": str(cores), "Timeout": 3},
         "Variables": {"mode": str(list(MODES)), "x": "np.linspace(0.5, 2, num=2)"},
         "Codes": {"bad": {
             "Run": "True", "Command": [str(DATA / "bad_program.py"), "{InputFile}", "{OutputFile}", str(pids)],
