@@ -390,8 +390,9 @@ def parse_code(name: str, spec: Any, ctx: dict[str, Any]) -> Code | None:
     if name == "toy_targets" or spec.get("Type") == "toy_targets":
         return ToyTargets(name, settings=spec, variable_names=ctx["variable_names"], **common)
     if "Command" not in spec:
-        if not_built_in(name):
-            raise ConfigError(not_built_in(name), file=file, where=where)
+        reason = not_built_in(name)
+        if reason:
+            raise ConfigError(reason, file=file, where=where)
         raise ConfigError("needs \"Function\" (a Python code), \"Command\" (a program), or the name toy_targets",
                           file=file, where=where)
     command = _resolve_command(spec["Command"], base_dir, f"{where}.Command", file)

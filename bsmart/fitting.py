@@ -122,28 +122,32 @@ class Fitting:
         return pulls if np.isfinite(pulls).all() else None
 
     def _brent(self, trial: Trial) -> list[float]:
-        from scipy.optimize import brentq
-
         _, lo, hi = self.variables[0]
+        pulls: dict[float, float | None] = {}  # every trial made: Brent starts from the bracket's ends
 
         def pull(x: float) -> float | None:
-            p = self._pulls(trial, [x])
-            return None if p is None else float(p[0])
+            if x not in pulls:
+                p = self._pulls(trial, [x])
+                pulls[x] = None if p is None else float(p[0])
+            return pulls[x]
 
-        ends = {lo: pull(lo), hi: pull(hi)}
-        if None not in ends.values() and ends[lo] * ends[hi] < 0:  # the usual case: no scan needed
-            return [self._root(brentq, pull, lo, hi)]
+        f_lo, f_hi = pull(lo), pull(hi)
+        if f_lo is not None and f_hi is not None and f_lo * f_hi < 0:  # the usual case: no scan needed
+            return [self._root(pull, lo, hi)]
         steps = max(1, math.ceil(1.0 / max(float(self.options.get("eps", 0.05)), 1e-6)))
-        pulls = {**{float(x): pull(float(x)) for x in np.linspace(lo, hi, steps + 1)[1:-1]}, **ends}
+        for x in np.linspace(lo, hi, steps + 1)[1:-1]:
+            pull(float(x))
         known = sorted((x, p) for x, p in pulls.items() if p is not None)
         for (a, pa), (b, pb) in zip(known, known[1:]):
             if pa * pb <= 0:  # the first bracket, from the lower end
-                return [self._root(brentq, pull, a, b)]
+                return [self._root(pull, a, b)]
         if not known:
             raise CodeError(f"Fitting: no value of {self.names[0]} in [{lo:g}, {hi:g}] could be evaluated")
         return [min(known, key=lambda xp: abs(xp[1]))[0]]  # no root: the closest to the target (BSMArt)
 
-    def _root(self, brentq: Any, pull: Callable[[float], float | None], a: float, b: float) -> float:
+    def _root(self, pull: Callable[[float], float | None], a: float, b: float) -> float:
+        from scipy.optimize import brentq
+
         def f(x: float) -> float:
             p = pull(x)
             if p is None:

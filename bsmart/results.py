@@ -92,17 +92,14 @@ class ResultStore:
         self.all_path = self.run_dir / ALL_POINTS
         self.good_path = self.run_dir / GOOD_POINTS
         self.valid_path = self.run_dir / "Spectrum_Files" / f"{output_file}.csv"
-        self.invalid_path = self.run_dir / "Spectrum_Files" / f"invalid_{output_file}.csv" if store_invalid else None
         self.spectra_path = self.run_dir / "Spectrum_Files" / output_file if store_spectra else None
         # derived files: (path, which points, separator); rewritten from all_points.csv on resume
-        self._derived_specs = [(self.good_path, _good, ","), (self.valid_path, _valid, ",")]
-        if store_invalid:
-            self._derived_specs.append((self.invalid_path, _invalid, ","))
-        if store_tabbed:
-            self._derived_specs.append((self.run_dir / "Spectrum_Files" / f"{output_file}.dat", _valid, "\t"))
+        self._derived_specs = [(self.good_path, _good, ",")]
+        for suffix, sep in [(".csv", ",")] + ([(".dat", "\t")] if store_tabbed else []):
+            self._derived_specs.append((self.run_dir / "Spectrum_Files" / f"{output_file}{suffix}", _valid, sep))
             if store_invalid:
-                self._derived_specs.append((self.run_dir / "Spectrum_Files" / f"invalid_{output_file}.dat",
-                                            _invalid, "\t"))
+                self._derived_specs.append((self.run_dir / "Spectrum_Files" / f"invalid_{output_file}{suffix}",
+                                            _invalid, sep))
         self.previous: list[EvaluatedPoint] = []  # points of the run being resumed
         self.rejected_rows = 0  # rows of all_points.csv that could not be read back
         if resume and self.all_path.is_file():
