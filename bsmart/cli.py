@@ -42,6 +42,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--overwrite", action="store_true", help="replace an existing run folder")
     run.add_argument("--resume", action="store_true",
                      help="continue an interrupted run in its run folder (no point is evaluated twice)")
+    run.add_argument("--max-evaluations", type=int, metavar="N",
+                     help="stop after N evaluated points, any scan (a trial of a big scan; exit status 3; "
+                          "--resume with a higher limit, or none, goes on)")
     run.add_argument("--output", metavar="DIR", help="folder in which <RunName>/ is made (default: here)")
     run.add_argument("--quiet", action="store_true", help="only warnings and errors")
     run.add_argument("--short", action="store_true",
@@ -109,12 +112,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     from bsmart.session import configure_console_logging, run_scan
 
     configure_console_logging(debug=args.debug, quiet=args.quiet)
+    if args.max_evaluations is not None and args.max_evaluations < 1:
+        raise BsmartError(f"--max-evaluations: must be at least 1, got {args.max_evaluations}")
     # SIGTERM (a batch system ending the job) stops the run as Ctrl-C does
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         summary = run_scan(args.input, seed=args.seed, debug=args.debug or None, overwrite=args.overwrite,
                            output_dir=args.output, resume=args.resume or None, show_progress=not args.quiet,
-                           setup={"Short": True} if args.short else None)
+                           setup={"Short": True} if args.short else None, max_evaluations=args.max_evaluations)
     except KeyboardInterrupt:
         print("bsmart: interrupted; every point evaluated so far is saved. Continue with:\n"
               f"    bsmart run {args.input} --resume", file=sys.stderr)

@@ -20,6 +20,7 @@ from bsmart.errors import ConfigError, ExpressionError
 from bsmart.expr import Expression
 from bsmart.fitting import Fitting
 from bsmart.likelihood import SCALINGS, Observable
+from bsmart.scans import resolve_scan_id
 from bsmart.settings import parse_bool, parse_float, parse_int
 from bsmart.slha import Template
 from bsmart.space import Space, Variable, parse_grid_values
@@ -475,6 +476,7 @@ def build_config(raw: Mapping[str, Any], path: Path, seed: int | None = None, de
             warnings.append(f"{file}: {key}: unknown block, ignored")
     setup = _block(raw, "Setup", file)
     scan_name = scan_name_of(raw, file)
+    resolve_scan_id(scan_name)  # a missing scan is said first: nothing else can run without it
 
     for key in TOP_KEYS - {"Scan"}:
         if key in raw and raw[key] is not None and not isinstance(raw[key], dict):

@@ -165,6 +165,10 @@ def deferred_interrupts() -> Iterator[None]:
                 signal.raise_signal(signum)
 
 
+class EvaluationLimitReached(Exception):
+    """The run has evaluated as many points as it was allowed (``bsmart run --max-evaluations``)."""
+
+
 class RunManager:
     """Assigns IDs, runs batches through the executor, stores every point, keeps counts.
 
@@ -177,8 +181,9 @@ class RunManager:
 
     def __init__(self, evaluator: PointEvaluator, executor: Executor, store,
                  previous: Sequence[EvaluatedPoint] = (), journal: Journal | None = None,
-                 killed_the_run: Mapping[str, int] | None = None):
+                 killed_the_run: Mapping[str, int] | None = None, max_evaluations: int | None = None):
         self.evaluator = evaluator
+        self.max_evaluations = max_evaluations  # a trial of a big scan: replayed points count too
         self.executor = executor
         self.store = store
         self.journal = journal  # cleared once a batch is stored: nothing of it is in flight any more
@@ -201,6 +206,10 @@ class RunManager:
     def run_batch(self, physical: np.ndarray, iteration: int = 0) -> list[EvaluatedPoint]:
         """Evaluate ``[n, n_variables]`` physical points; every result is on disk on return."""
         physical = np.atleast_2d(np.asarray(physical, dtype=float))
+        if self.max_evaluations is not None:
+            if self.evaluated >= self.max_evaluations:
+                raise EvaluationLimitReached
+            physical = physical[:self.max_evaluations - self.evaluated]
         if physical.size == 0:
             return []
         names = self.variable_names

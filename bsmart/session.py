@@ -22,7 +22,7 @@ from bsmart.progress import ProgressLine, summary_lines
 from bsmart.results import ResultStore
 from bsmart.backends import BACKEND_KEYS, make_executor
 from bsmart.runfolder import RunFolder
-from bsmart.runner import PointEvaluator, RunManager, make_temp_root
+from bsmart.runner import EvaluationLimitReached, PointEvaluator, RunManager, make_temp_root
 from bsmart.scans import load_scan
 from bsmart.settings import parse_bool, resolve
 
@@ -90,11 +90,13 @@ def _attach_log_file(path: Path) -> logging.Handler:
 def run_scan(input_path: str | Path, *, seed: int | None = None, debug: bool | None = None,
              overwrite: bool = False, output_dir: str | Path | None = None,
              resume: bool | None = None, show_progress: bool = False,
-             setup: Mapping[str, Any] | None = None) -> dict[str, Any]:
+             setup: Mapping[str, Any] | None = None, max_evaluations: int | None = None) -> dict[str, Any]:
     """Run the scan an input file selects; returns the summary (also written to summary.json).
 
     ``resume`` (or ``Setup.Resume``) continues an interrupted run in the same run folder: the
     scan replays from its stored seed and every point already on disk is reused, not re-run.
+    ``max_evaluations`` stops any scan after that many points (a trial of a big scan; resume
+    with a higher limit, or none, to go on).
     """
     started = time.time()
     config = load_config(input_path, seed=seed, debug=debug, setup=setup)
@@ -149,7 +151,7 @@ def run_scan(input_path: str | Path, *, seed: int | None = None, debug: bool | N
         # written now so that a run killed with SIGKILL can still be resumed with its seed
         store.write_summary({"status": "running", "scan": config.scan_name, "input": file, "seed": seed})
         runner = RunManager(evaluator, executor, store, previous=store.previous, journal=folder.journal,
-                            killed_the_run=killed_the_run)
+                            killed_the_run=killed_the_run, max_evaluations=max_evaluations)
         scan = module.NewScan(config, settings, runner, rng, store, log)
     except BaseException as exc:
         for resource in (executor, store):
@@ -179,6 +181,10 @@ def run_scan(input_path: str | Path, *, seed: int | None = None, debug: bool | N
         scan.launch()
     except KeyboardInterrupt:
         status = "interrupted"
+    except EvaluationLimitReached:
+        scan.result.update(stopped_by="--max-evaluations", short_of_target=(
+            f"stopped after {runner.evaluated} evaluations (--max-evaluations {max_evaluations}); run again with "
+            f"--resume and a higher limit, or none, to go on"))
     except BsmartError as exc:
         status, error = "stopped", exc.in_file(file) if isinstance(exc, ConfigError) else exc
     except Exception:

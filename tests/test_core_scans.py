@@ -315,8 +315,7 @@ def test_bsmart_keys_that_do_nothing_yet_say_so(tmp_path: Path) -> None:
 def test_bsmart_spheno_micromegas_chain_reads_omg_out(tmp_path: Path) -> None:
     """BSMArt's SMSQQ_Random.json (SPheno then MicrOmegas, whose omg.out has no Block line) with
     stand-ins at the file's own paths. Changed for the test: 6 points on 2 cores instead of 50 000
-    on 20, and no DD observable (DARKMATTER 501, BSMArt's direct-detection limit, is not computed
-    yet). Oh2 is a global observable: it is read from the spectrum that MicrOmegas' block joined."""
+    on 20. Oh2 is a global observable: it is read from the spectrum that MicrOmegas' block joined."""
     import os
     import shutil
     import subprocess
@@ -329,8 +328,6 @@ def test_bsmart_spheno_micromegas_chain_reads_omg_out(tmp_path: Path) -> None:
         shutil.copy(Path(__file__).parent / "data" / standin, home / target)
     data = json.loads((tmp_path / "job" / "SMSQQ_Random.json").read_text())
     data["Setup"].update(Points=6, Cores=2, Seed=3)
-    data["Codes"]["MicrOmegas"]["DD_Limits"] = "False"
-    del data["Observables"]["DD"]
     env = {**os.environ, "HOME": str(tmp_path / "home")}
 
     def run(spec: dict) -> subprocess.CompletedProcess:

@@ -233,3 +233,19 @@ def test_toy_target_minima() -> None:
     assert toy_values([0.0, 0.0, 0.0], {})["F3d"] == 3.0 ** 5
     assert "Himmelblau" not in toy_values([1.0], {})  # needs two variables: its observable is missing
     assert toy_values([2.0], {"Rosenbrock a": 2.0})["Rosenbrock"] == 0.0
+
+
+def test_direct_detection_exclusion_as_bsmart() -> None:
+    """MicrOmegas' DD_Limits (DARKMATTER 501): 1 allowed, 0 excluded; cross sections in pb."""
+    from bsmart.codes.tools._dd_limits import allowed, limit
+
+    # the SI curve at 100 GeV is 8.637e-47 cm^2 by BSMArt's spline (scipy UnivariateSpline, k=3, s=0)
+    assert limit("SI", 100) == pytest.approx(8.637e-47, rel=1e-3)
+    share = 0.1 / 0.11933  # the candidate's share of the dark matter scales every rate
+    assert allowed(100, 0.1, 1e-10, 1e-10, 0, 0) == 1  # 0.84e-46 cm^2, just under the limit
+    assert allowed(100, 0.1, 1.1e-10, 1.1e-10, 0, 0) == 0
+    assert allowed(100, 0.1, 0, 1.1e-10 * 131 / 77, 0, 0) == 0  # xenon: 77 of its 131 nucleons are neutrons
+    assert share * 1e-40 > limit("SD_P", 50) and allowed(50, 0.1, 0, 0, 1e-4, 0) == 0
+    assert allowed(1500, 0.1, 0, 0, 1e-4, 1e-4) == 1  # no spin-dependent limit above 1001 GeV
+    assert allowed(100, 0.13, 0, 0, 0, 0) == 0  # overabundant
+    assert allowed(1.5, 0.1, 1, 1, 1, 1) == 1 and allowed(20_000, 0.1, 1, 1, 1, 1) == 1  # outside the curves

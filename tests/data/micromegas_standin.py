@@ -1,17 +1,22 @@
 #!/usr/bin/env python3
-"""A stand-in for BSMArt's MicrOmegas driver: run without arguments in the point's folder, it
-reads the spectrum ``SPheno.spc.*`` there and writes ``omg.out`` as the driver does: lines of
-``id value # comment``, no Block line, no leading space. The candidate is the lightest of the
-scalars 55, 103, 105; Omega h^2 = 0.12 * (its mass / 15000)^2."""
+"""A stand-in for BSMArt's MicrOmegas driver (MicrOmegas_v5.2_BSMArt.cpp): run without arguments
+in the point's folder, it reads the spectrum ``SPheno.spc.*`` there and writes ``omg.out`` with
+the driver's own fprintf formats: lines of ``id value # comment``, no Block line, no leading
+space. The candidate is the lightest of the scalars 55, 103, 105 (or the neutralino 1000022);
+Omega h^2 = 0.12 * (its mass / 15000)^2; nucleon cross sections (pb) 1e-11 SI, 1e-6 SD."""
 import glob
 
 import pyslha
 
 masses = pyslha.read(sorted(glob.glob("SPheno.spc.*"))[0], ignorenobr=True, ignorenomass=True).blocks["MASS"]
-candidate = min((pdg for pdg in (55, 103, 105) if pdg in masses), key=lambda pdg: masses[pdg])
-mass = masses[candidate]
+candidate = min((pdg for pdg in (55, 103, 105, 1000022) if pdg in masses), key=lambda pdg: abs(masses[pdg]))
+mass = abs(masses[candidate])
 with open("omg.out", "w") as fh:
-    fh.write(f"1 {0.12 * (mass / 15000) ** 2:.6E} # relic density Omega h^2\n"
-             f"2 {candidate} # CDM1 PDG code\n"
-             f"3 {mass:.6E} # CDM1 mass\n"
-             f"201 {1e-9:.6E} # SI proton\n203 {1.1e-9:.6E} # SI neutron\n")
+    fh.write("%i %10.6e # Total relic density Omega h^2 \n" % (1, 0.12 * (mass / 15000) ** 2))
+    fh.write("%i %d # CDM1 \n" % (2, candidate))
+    fh.write("%i %10.6e # CDM1 Mass (GeV) \n" % (3, mass))
+    fh.write("201 %10.6e #\n" % 1e-11)
+    fh.write("202 %10.6e #\n" % 1e-6)
+    fh.write("203 %10.6e #\n" % 1.1e-11)
+    fh.write("204 %10.6e # \n" % 1e-6)
+    fh.write("401 %8.6f # Direct detection pval \n" % 0.5)

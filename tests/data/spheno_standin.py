@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """A stand-in for SPheno: ``SPhenoX INPUT OUTPUT`` reads a LesHouches input and writes an SLHA
 spectrum in SPheno's layout (SPINFO, MINPAR echoed, MASS with comments), with made-up masses
-that depend on MINPAR: mh = 110 + m0 / 20, mH1 = m12 + 80, mH2 = A0 + 180 (MSSM-like inputs);
+that depend on MINPAR: mh = 110 + m0 / 20, mH1 = m12 + 80, mH2 = A0 + 180 and, given m12, the
+neutralino 1000022 at 0.4 m12 (MSSM-like inputs);
 for the SM_SQQ model's inputs (MINPAR 22-24: mass-squared terms) the scalars 105, 103, 55 get
 their square roots, with the tree-level unitarity blocks SPheno writes for it."""
 import sys
@@ -25,6 +26,8 @@ with open(out, "w") as fh:
              f"        25     {110 + m0 / 20:16.8E}  # hh_1\n"
              f"        35     {m12 + 80:16.8E}  # hh_2\n"
              f"        45     {a0 + 180:16.8E}  # hh_3\n")
+    if 2 in minpar and squares[55] is None:  # MSSM-like inputs only
+        fh.write(f"   1000022     {0.4 * m12:16.8E}  # Chi_1\n")
     for pdg, square in squares.items():
         if square is not None:
             fh.write(f"   {pdg:7d}     {abs(square) ** 0.5:16.8E}  # scalar {pdg}\n")

@@ -6,7 +6,8 @@ spectrum and appended to the spectrum file, so that later codes and global obser
 
 Keys: ``LSP`` (allowed PDG codes of the dark matter candidate: another one makes the point
 invalid), ``Cross-sections`` (runs the driver with ``--xsections``), ``DD_Limits`` (BSMArt's
-direct-detection exclusion, ``DARKMATTER 501``: not computed yet, a warning says so).
+direct-detection exclusion from omg.out's relic density and nucleon cross sections:
+``DARKMATTER 501`` is 1 when allowed, 0 when excluded; see :mod:`._dd_limits`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any, Mapping, Sequence
 
 from bsmart.codes.base import CodeOutput
 from bsmart.codes.external import ExternalCode
+from bsmart.codes.tools._dd_limits import allowed
 from bsmart.errors import CodeError, ConfigError
 from bsmart.settings import parse_bool
 from bsmart.slha import read_slha, slha_value
@@ -31,9 +33,9 @@ def as_slha(text: str) -> str:
 
 class MicrOmegas(ExternalCode):
     def __init__(self, name: str, command: Sequence[str], *, spectrum_file: str | None = None,
-                 lsp: Sequence[int] = (), **kwargs: Any):
+                 lsp: Sequence[int] = (), dd_limits: bool = False, **kwargs: Any):
         super().__init__(name, command, **kwargs)
-        self.spectrum_file, self.lsp = spectrum_file, tuple(lsp)
+        self.spectrum_file, self.lsp, self.dd_limits = spectrum_file, tuple(lsp), dd_limits
 
     def read_output(self, path: Path) -> Any:
         return read_slha(path, fix=as_slha)
@@ -45,12 +47,18 @@ class MicrOmegas(ExternalCode):
         if spectrum and reads and spectrum != reads and spectrum.is_file():
             shutil.copyfile(spectrum, reads)  # the driver reads its own file name, as in BSMArt
         out = super().run(env, workdir)
+        output = workdir / self.output_file
+        if self.dd_limits:
+            entries = [slha_value(out.slha, "DARKMATTER", (i,)) for i in (3, 1, 201, 203, 202, 204)]
+            verdict = allowed(*entries)
+            out.slha.blocks["DARKMATTER"][501] = verdict
+            with open(output, "a") as fh:
+                fh.write(f"501 {verdict:.6E} # BSMArt Direct detection exclusion\n")
         if self.lsp:
             candidate = int(slha_value(out.slha, "DARKMATTER", (2,)))
             if candidate not in self.lsp:
                 raise CodeError(f"{self.name}: the dark matter candidate {candidate} is not one of LSP "
                                 f"{list(self.lsp)}")
-        output = workdir / self.output_file
         if spectrum and spectrum != output and spectrum.is_file():  # as BSMArt: later codes read it there
             with open(spectrum, "a") as fh:
                 fh.write(as_slha(output.read_text()))
@@ -61,9 +69,7 @@ def build(name: str, spec: Mapping[str, Any], program: dict[str, Any], ctx: Mapp
     file, where = ctx["file"], f"Codes.{name}"
     if parse_bool(spec.get("Cross-sections", False), f"{where}.Cross-sections", file):
         program["command"] = [*program["command"], "--xsections"]
-    if parse_bool(spec.get("DD_Limits", False), f"{where}.DD_Limits", file):
-        ctx["warnings"].append(f"{file}: {where}.DD_Limits: BSMArt's direct-detection exclusion (DARKMATTER 501) is "
-                               f"not computed yet; an observable that reads it makes every point invalid")
+    dd_limits = parse_bool(spec.get("DD_Limits", False), f"{where}.DD_Limits", file)
     lsp = spec.get("LSP") or []
     try:
         lsp = [int(code) for code in (lsp if isinstance(lsp, list) else [lsp])]
@@ -72,4 +78,4 @@ def build(name: str, spec: Mapping[str, Any], program: dict[str, Any], ctx: Mapp
     program["output_file"] = program["output_file"] or "omg.out"
     if ctx["cores"] > 1:  # one process per point: MicrOmegas must not fork its own
         program["environment"] = {"nParProc": "0", **program["environment"]}
-    return MicrOmegas(name, spectrum_file=ctx["spectrum_file"], lsp=lsp, **program)
+    return MicrOmegas(name, spectrum_file=ctx["spectrum_file"], lsp=lsp, dd_limits=dd_limits, **program)

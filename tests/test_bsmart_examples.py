@@ -1,0 +1,147 @@
+"""Every input file shipped with BSMArt 2.0.2 (data/InputExamples and AuxFiles'
+BSMArt_basetemplate.json), copied unchanged into tests/data/bsmart_examples, run with bsmart
+against stand-in programs placed at the paths the files name (under a temporary HOME): those
+whose scan exists run to BSMArt's CSV; the others end in one line naming what is missing.
+
+A run is cut short with ``Points`` (Random) or ``max_evaluations`` (Grid), never by editing
+the file."""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bsmart.cli import bsmart_compat_main
+from bsmart.session import run_scan
+
+EXAMPLES = Path(__file__).parent / "data" / "bsmart_examples"
+DATA = Path(__file__).parent / "data"
+STANDINS = {"SPheno": "spheno_standin.py", "MicrOmegas": "micromegas_standin.py"}
+MISSING_SCAN = {  # file -> BSMArt's scan that bsmart does not have yet (issue 14)
+    "DiracGauginos/DiracGauginos_AL.json": "AL", "DiracGauginos/DiracGauginos_MCMC.json": "MCMC",
+    "E6AFH/MCMC_High_E6AFH.json": "MCMC", "E6AFH/MCMC_low_E6AFH.json": "MCMC", "MLS/FakeMLS.json": "MLS",
+    "MLS/MLS_MSSM.json": "MLS", "SMSQQ/SMSQQ_AL.json": "AL", "SMSQQ/SMSQQ_MCMC.json": "MCMC",
+    "VacStab/SMSQQ_ALnew_NN.json": "AL",
+}
+ONE_LINE_ERROR = {  # file -> the error it ends in
+    "AuxFiles/BSMArt_basetemplate.json": "Setup.Type: scan name must be a string, got ''",
+    "E6AFH/CSV_High_E6AFH.json": "Codes.ZPEED: BSMArt's ZPEED tool is not built into bsmart yet",
+    "anyBSM/random.json": "Codes.SPheno.Command: program /dev/shm/BSMART_Temp/SPhenoTHDMII does not exist",
+}
+RUNS = ("DiracGauginos/DiracGauginos_Random.json", "Minimise/Fitting_MSSM_mh.json", "SMSQQ/SMSQQ_Grid.json",
+        "SMSQQ/SMSQQ_Random.json", "SMSSM/SMSSM_Grid.json", "ValidityCheck/validity_MSSM.json")
+
+
+def test_every_shipped_example_is_covered() -> None:
+    shipped = {str(p.relative_to(EXAMPLES)) for p in EXAMPLES.rglob("*.json")}
+    assert len(shipped) == 18 and shipped == {*MISSING_SCAN, *ONE_LINE_ERROR, *RUNS}
+
+
+@pytest.fixture(autouse=True)
+def _own_console_handlers():
+    """The command line points the bsmart logger at this test's captured stderr; put it back."""
+    logger = logging.getLogger("bsmart")
+    handlers, level, propagate = list(logger.handlers), logger.level, logger.propagate
+    yield
+    logger.handlers[:] = handlers
+    logger.setLevel(level)
+    logger.propagate = propagate
+
+
+@pytest.fixture
+def job(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the examples, with the stand-ins at every ``~/...`` Command the files name."""
+    home = tmp_path / "home"
+    shutil.copytree(EXAMPLES, tmp_path / "job")
+    for path in (tmp_path / "job").rglob("*.json"):
+        for name, spec in json.loads(path.read_text()).get("Codes", {}).items():
+            command = str(spec.get("Command", ""))
+            standin = next((f for prefix, f in STANDINS.items() if name.startswith(prefix)), None)
+            if standin and command.startswith("~/"):
+                target = home / command[2:]
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy(DATA / standin, target)
+    monkeypatch.setenv("HOME", str(home))
+    return tmp_path / "job"
+
+
+@pytest.mark.parametrize("name", sorted({**MISSING_SCAN, **ONE_LINE_ERROR}))
+def test_example_ends_in_one_line_naming_what_is_missing(job: Path, name: str, capsys, monkeypatch) -> None:
+    monkeypatch.chdir((job / name).parent)
+    assert bsmart_compat_main([Path(name).name, "--csv", "--NoMPI"]) == 2
+    err = capsys.readouterr().err.strip()
+    expected = f"Scan: BSMArt's {MISSING_SCAN[name]} scan is not in bsmart yet" if name in MISSING_SCAN \
+        else ONE_LINE_ERROR[name]
+    assert expected in err and err.count("bsmart: error:") == 1, err
+    assert not any(p.is_dir() and (p / "all_points.csv").exists() for p in (job / name).parent.iterdir())
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _run(job: Path, name: str, monkeypatch, **kwargs) -> tuple[dict, list[dict[str, str]]]:
+    monkeypatch.chdir((job / name).parent)
+    summary = run_scan(job / name, **kwargs)
+    data = json.loads((job / name).read_text())
+    out = Path(summary["run_dir"]) / "Spectrum_Files" / (data["Setup"].get("Output File", "SLHA_output") + ".csv")
+    rows = _rows(out)
+    assert list(rows[0])[:len(data["Variables"]) + 1] == ["ID", *data["Variables"]]  # BSMArt's first columns
+    return summary, rows
+
+
+def test_smsqq_grid_runs_spheno_then_micromegas_with_dd_limits(job: Path, monkeypatch) -> None:
+    """A 10^5-point grid, stopped after 6 points; MicrOmegas' DD_Limits gives DARKMATTER 501
+    (1: allowed, the candidates of 1 TeV with the stand-in's small cross sections)."""
+    summary, rows = _run(job, "SMSQQ/SMSQQ_Grid.json", monkeypatch, max_evaluations=6, setup={"Cores": 2})
+    assert summary["grid_points"] == 100_000 and summary["evaluations"] == 6 and len(rows) == 6
+    assert summary["stopped_by"] == "--max-evaluations" and "short_of_target" in summary
+    assert [float(r["kappa"]) for r in rows] == [100.0] * 6  # the grid's first points, in BSMArt's order
+    assert {(r["ms"], r["Oh2"], r["DMpval"]) for r in rows} == {("1000.0", "0.0005333333", "1.0")}
+    summary, rows = _run(job, "SMSQQ/SMSQQ_Grid.json", monkeypatch, max_evaluations=9, setup={"Cores": 2},
+                         resume=True)  # a trial goes on where it stopped
+    assert (summary["evaluations"], summary["evaluations_this_session"], len(rows)) == (9, 3, 9)
+
+
+def test_smsqq_random_reads_omg_out_and_its_dd_exclusion(job: Path, monkeypatch) -> None:
+    summary, rows = _run(job, "SMSQQ/SMSQQ_Random.json", monkeypatch, setup={"Points": 6, "Cores": 2, "Seed": 3})
+    assert summary["valid"] == 6 and len(rows) == 6
+    for row in rows:
+        lightest = min(float(row[k]) for k in ("ms", "mqm", "mqp"))
+        assert float(row["Oh2"]) == pytest.approx(0.12 * (lightest / 15000) ** 2, rel=1e-6)
+        assert float(row["Oh2"]) > 0.122 and row["DD"] == "0.0"  # candidates above 17 TeV: overabundant
+
+
+def test_validity_check_makes_points_outside_valid_invalid(job: Path, monkeypatch) -> None:
+    """mh VALID [120, 130] (the stand-in's mh = 110 + m0 / 20) and MicrOmegas' LSP [1000022]."""
+    summary, rows = _run(job, "ValidityCheck/validity_MSSM.json", monkeypatch,
+                         setup={"Cores": 2, "Seed": 1, "Store Invalid": "True"})
+    assert summary["evaluations"] == 20 and summary["valid"] == 2  # m0 in [200, 400] twice with this seed
+    for row in rows:
+        assert 120 <= float(row["mh"]) <= 130 and float(row["LSP"]) == 1000022
+    invalid = _rows(Path(summary["run_dir"]) / "Spectrum_Files" / "invalid_MSSM_Output.csv")
+    assert len(invalid) == 20 - summary["valid"]
+    assert all("mh = " in r["error"] and "outside VALID [120, 130]" in r["error"] for r in invalid)
+
+
+def test_dirac_gauginos_skips_a_code_with_run_false(job: Path, monkeypatch) -> None:
+    summary, rows = _run(job, "DiracGauginos/DiracGauginos_Random.json", monkeypatch,
+                         setup={"Points": 4, "Cores": 2, "Seed": 1})
+    assert summary["valid"] == 4 and [float(r["mH"]) for r in rows] == [110.0] * 4
+    spectra = (Path(summary["run_dir"]) / "Spectrum_Files" / "SLHA_output").read_text()
+    assert spectra.count("ENDOFPARAMETERPOINT") == 4 and "DARKMATTER" not in spectra  # MicrOmegas did not run
+
+
+def test_an_example_with_its_program_missing_names_it(job: Path, capsys, monkeypatch) -> None:
+    shutil.rmtree(Path(os.environ["HOME"]) / "BSMArt" / "SPheno-4.0.5")
+    monkeypatch.chdir(job / "SMSSM")
+    assert bsmart_compat_main(["SMSSM_Grid.json"]) == 2
+    err = capsys.readouterr().err
+    assert "Codes.SPheno.Command: program " in err and "SPheno-4.0.5/bin/SPhenoSMSSM does not exist" in err
