@@ -30,6 +30,8 @@ _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.+\-()\[\]]{0,99}$")
 # a variable's name only has to be a CSV column: BSMArt files use names such as "0" or "ms2-mqp2",
 # reached in templates as VARIABLE[i]
 _COLUMN_RE = re.compile(r"^[A-Za-z0-9_.+\-()\[\]]{1,100}$")
+# an observable's name may be a code's own name for it: flavio's "BR(Bs->mumu)"
+_OBSERVABLE_RE = re.compile(r"^[A-Za-z0-9_.+\-()\[\]<>/*:^]{1,100}$")
 _FILE_RE = re.compile(r"^[A-Za-z0-9_.+\-]{1,200}$")
 
 # Setup keys the core reads, or accepts from BSMArt files without using them.
@@ -250,7 +252,10 @@ def _optional_float(spec: Mapping[str, Any], key: str, where: str, file: str, *,
 
 def parse_observable(name: str, spec: Any, file: str, code: str | None, known_names: set[str]) -> Observable:
     where = f"Codes.{code}.Observables.{name}" if code else f"Observables.{name}"
-    _check_name(name, where, file)
+    if not isinstance(name, str) or not _OBSERVABLE_RE.match(name):
+        raise ConfigError(f"name {str(name)[:40]!r} must be 1-100 letters, digits, _ . + - ( ) [ ] < > / * : ^ "
+                          f"(a CSV column)", file=file, where=where)
+    _check_reserved(name, where, file)
     if not isinstance(spec, dict):
         raise ConfigError("must be a JSON object", file=file, where=where)
     slha = None
@@ -353,6 +358,7 @@ def parse_code(name: str, spec: Any, ctx: dict[str, Any]) -> Code | None:
     from bsmart.codes.external import ExternalCode
     from bsmart.codes.python import PythonCode
     from bsmart.codes.tools import find_tool, not_built_in
+    from bsmart.codes.tools._user_tool import build as build_user_tool
     from bsmart.codes.toy_targets import ToyTargets
 
     file, base_dir = ctx["file"], ctx["base_dir"]
@@ -362,7 +368,9 @@ def parse_code(name: str, spec: Any, ctx: dict[str, Any]) -> Code | None:
     if not parse_bool(spec.get("Run", True), f"{where}.Run", file):
         return None
     tool = find_tool(name)
-    for key in spec:
+    user_tool = base_dir / "Tools" / f"{name}.py"  # BSMArt's user tools, next to the input file
+    user_tool = user_tool if tool is None and "Command" not in spec and user_tool.is_file() else None
+    for key in spec if user_tool is None else ():  # a user tool reads its own keys
         if key not in CODE_KEYS and key not in ctx["toy_keys"] and key not in (tool.KEYS if tool else ()):
             ctx["warnings"].append(f"{file}: {where}.{key}: unknown key, ignored")
     observables_spec = spec.get("Observables") or {}
@@ -390,13 +398,16 @@ def parse_code(name: str, spec: Any, ctx: dict[str, Any]) -> Code | None:
         return PythonCode(name, str(spec["Function"]), base_dir, settings=settings, **common)
     if name == "toy_targets" or spec.get("Type") == "toy_targets":
         return ToyTargets(name, settings=spec, variable_names=ctx["variable_names"], **common)
-    if "Command" not in spec:
+    if tool is not None and not getattr(tool, "NEEDS_COMMAND", True):  # a Python library, run in-process
+        return tool.build(name, spec, common, ctx)
+    if "Command" not in spec and user_tool is None:
         reason = not_built_in(name)
         if reason:
             raise ConfigError(reason, file=file, where=where)
-        raise ConfigError("needs \"Function\" (a Python code), \"Command\" (a program), or the name toy_targets",
+        raise ConfigError("needs \"Function\" (a Python code), \"Command\" (a program), the name of one of "
+                          f"BSMArt's tools, or a user tool {Path('Tools') / (name + '.py')} next to the input file",
                           file=file, where=where)
-    command = _resolve_command(spec["Command"], base_dir, f"{where}.Command", file)
+    command = _resolve_command(spec["Command"], base_dir, f"{where}.Command", file) if user_tool is None else []
     input_file = spec.get("InputFile")
     output_file = spec.get("OutputFile")
     template = None
@@ -414,6 +425,8 @@ def parse_code(name: str, spec: Any, ctx: dict[str, Any]) -> Code | None:
                 key = "Template" if "Template" in spec else "InputFile"
                 raise ConfigError(str(exc), file=file, where=f"{where}.{key}") if exc.file else exc from None
         input_file = _safe_file_name(input_name, f"{where}.InputFile", file)
+    if user_tool is not None:
+        return build_user_tool(name, user_tool, spec, {**common, "input_file": input_file, "template": template}, ctx)
     if output_file is not None:
         output_file = _safe_file_name(output_file, f"{where}.OutputFile", file)
         ctx["spectrum_file"] = ctx["spectrum_file"] or output_file  # BSMArt: the first code's OutputFile
@@ -573,7 +586,7 @@ def build_config(raw: Mapping[str, Any], path: Path, seed: int | None = None, de
     observables: dict[str, Observable] = {}
     for name, spec in _block(raw, "Observables", file).items():
         obs = parse_observable(name, spec, file, None, names)
-        if obs.slha is not None and not any(getattr(c, "output_file", None) for c in codes):
+        if obs.slha is not None and not any(c.writes_slha for c in codes):
             raise ConfigError("reads an SLHA entry but no code writes an OutputFile", file=file,
                               where=f"Observables.{name}")
         observables[name] = obs
@@ -582,7 +595,7 @@ def build_config(raw: Mapping[str, Any], path: Path, seed: int | None = None, de
             if name in observables:
                 raise ConfigError("declared twice (globally or in two codes)", file=file,
                                   where=f"Codes.{code.name}.Observables.{name}")
-            if obs.slha is not None and not getattr(code, "output_file", None):
+            if obs.slha is not None and not code.writes_slha:
                 raise ConfigError("reads an SLHA entry but this code has no OutputFile", file=file,
                                   where=f"Codes.{code.name}.Observables.{name}")
             observables[name] = obs

@@ -447,6 +447,6 @@ def test_bsmart_tools_not_built_in_are_named_in_one_line(tmp_path: Path) -> None
     (tmp_path / "job" / "tpl.in").write_text("Block MINPAR\n    1   MH\n")
     done = run_cli("run", str(write_json(tmp_path / "job" / "in.json", data)), cwd=tmp_path / "job")
     assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1, done.stderr
-    assert "Codes.HiggsTools: BSMArt's HiggsTools tool is not built into bsmart yet (built in: MicrOmegas, SPheno)" \
+    assert "Codes.HiggsTools: BSMArt's HiggsTools tool is not built into bsmart yet (built in: MicrOmegas, SPheno, flavio)" \
         in done.stderr
     assert not (tmp_path / "job" / "run01").exists()

@@ -45,6 +45,11 @@ class Code:
     def run(self, env: Mapping[str, Any], workdir: Path | None) -> CodeOutput:
         raise NotImplementedError
 
+    @property
+    def writes_slha(self) -> bool:
+        """Whether its results come as an SLHA document (its observables may read SLHA entries)."""
+        return False
+
     def check(self) -> None:
         """Fail early (in the main process, before any point) if the code cannot run."""
 

@@ -54,6 +54,10 @@ class ExternalCode(Code):
         self.template = template
         self.environment = dict(environment or {})
 
+    @property
+    def writes_slha(self) -> bool:
+        return bool(self.output_file)
+
     def arguments(self) -> list[str]:
         files = {"{InputFile}": self.input_file or "", "{OutputFile}": self.output_file or ""}
         args = []

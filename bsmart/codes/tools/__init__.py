@@ -5,8 +5,10 @@ also takes longer names that start with its own (``SPhenoMSSM``).
 A tool module defines ``KEYS`` (the keys it reads besides the common ones of a program, which
 the config parses) and ``build(name, spec, program, ctx) -> Code``, where ``program`` holds the
 parsed common arguments of an :class:`~bsmart.codes.external.ExternalCode` and ``ctx`` the
-file, the warnings list and the run's spectrum file and cores. A tool owns its keys: the config
-never branches on a tool's name.
+file, the warnings list and the run's spectrum file and cores. A tool that is a Python library
+(no program to run) sets ``NEEDS_COMMAND = False`` and gets the common code arguments instead
+(observables, conditions, timeout). A tool owns its keys: the config never branches on a
+tool's name. User tools (``Tools/<Name>.py`` next to the input) are in :mod:`._user_tool`.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from types import ModuleType
 # line saying so, not with a generic complaint about a missing Command
 NOT_YET = ("FlexibleSUSY", "HackAnalysis_LO", "HiggsBounds", "HiggsSignals", "HiggsTools", "MadAnalysisAllPAD",
            "MadAnalysisExpert", "MadGraph", "MadGraphHackAnalysis", "SModelS", "SModelS2", "VacStab",
-           "VevaciousPlusPlus", "ZPEED", "Zprime", "anyBSM", "flavio", "pass_tool", "resummino")
+           "VevaciousPlusPlus", "ZPEED", "Zprime", "anyBSM", "pass_tool", "resummino")
 
 _NAMES = sorted((p.stem for p in Path(__file__).parent.glob("*.py") if not p.stem.startswith("_")),
                 key=len, reverse=True)  # the longest name first: "SPhenoX" is SPheno's

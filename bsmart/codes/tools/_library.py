@@ -1,0 +1,74 @@
+"""The base of BSMArt's tools that are Python libraries (HiggsTools, flavio, ...) and of user
+tools: they run in the point's worker process, read the point's spectrum file, and add one
+block of results to it, as BSMArt's tools do (appended to the file, so that later codes and
+StoreAllPoints see it, and joined to the point's spectrum, so that observables read it)."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+from bsmart.codes.base import Code, CodeOutput
+from bsmart.errors import CodeError, ConfigError
+from bsmart.slha import read_slha
+
+
+def block_text(block: str, entries: Sequence[tuple[Any, float, str]]) -> str:
+    """``BLOCK NAME`` and one ``key value # comment`` line per entry (a key may be a tuple)."""
+    lines = [f"BLOCK {block} #\n"]
+    for key, value, comment in entries:
+        keys = " ".join(str(k) for k in (key if isinstance(key, tuple) else (key,)))
+        lines.append(f" {keys}  {float(value):.8E}  # {comment}\n")
+    return "".join(lines)
+
+
+def parse_slha_text(text: str) -> Any:
+    import pyslha
+
+    try:
+        return pyslha.readSLHA(text, ignorenobr=True, ignorenomass=True)
+    except Exception as exc:  # pyslha raises several kinds on bad input
+        raise CodeError(f"cannot parse the block written: {exc}") from None
+
+
+class LibraryTool(Code):
+    """Subclasses set ``block`` and ``package`` (what to import, and what to install when it
+    is missing) and implement :meth:`compute`."""
+
+    kind = "tool"
+    needs_workdir = True
+    writes_slha = True
+    block = ""
+    needs_spectrum = True  # False: the spectrum file is only written to (made when missing)
+    package: tuple[str, str] = ("", "")  # (module to import, how to install it)
+
+    def __init__(self, name: str, spectrum_file: str | None, **common: Any):
+        super().__init__(name, **common)
+        self.spectrum_file = spectrum_file
+
+    def check(self) -> None:
+        module, install = self.package  # found, not imported: importing flavio alone takes seconds
+        if importlib.util.find_spec(module) is None:
+            raise ConfigError(f"BSMArt's {type(self).__name__} tool needs the Python package {module!r}, which is "
+                              f"not installed here; {install}", where=f"Codes.{self.name}")
+
+    def compute(self, spectrum: Any, env: Mapping[str, Any], workdir: Path) -> list[tuple[Any, float, str]]:
+        """The block's entries for this point: (key, value, comment)."""
+        raise NotImplementedError
+
+    def run(self, env: Mapping[str, Any], workdir: Path | None) -> CodeOutput:
+        assert workdir is not None
+        path = workdir / (self.spectrum_file or "SLHA_spectrum")
+        if self.needs_spectrum and not path.is_file():
+            raise CodeError(f"{self.name}: no spectrum file {path.name} to read (Setup.Spectrum File)")
+        try:
+            entries = self.compute(read_slha(path) if self.needs_spectrum else None, env, workdir)
+        except CodeError as exc:
+            raise CodeError(f"{self.name}: {exc}") from None
+        except Exception as exc:  # the library's own failure on this point
+            raise CodeError(f"{self.name}: {type(exc).__name__}: {' '.join(str(exc).split())[:200]}") from None
+        text = block_text(self.block, entries)
+        with open(path, "a") as fh:
+            fh.write(text)
+        return CodeOutput(slha=parse_slha_text(text))
