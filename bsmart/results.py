@@ -75,13 +75,17 @@ class ResultStore:
 
     def __init__(self, run_dir: Path, variable_names: Sequence[str], observable_names: Sequence[str],
                  loss_names: Sequence[str], output_file: str = "SLHA_output", resume: bool = False,
-                 store_spectra: bool = False, store_invalid: bool = False, store_tabbed: bool = False):
+                 store_spectra: bool = False, store_invalid: bool = False, store_tabbed: bool = False,
+                 result_column: bool = False, accumulated: str | None = None):
         """``run_dir`` is a prepared, locked run folder (:class:`bsmart.runfolder.RunFolder`).
         ``store_spectra``: every valid point's spectrum goes to Spectrum_Files/<output_file>, each
         followed by an ``ENDOFPARAMETERPOINT`` line (BSMArt's StoreAllPoints); ``store_invalid``:
         the invalid points also go to Spectrum_Files/invalid_<output_file>.csv (Store Invalid);
         ``store_tabbed``: the valid points (and with ``store_invalid`` the invalid ones) also go to
-        <output_file>.dat, tab-separated (BSMArt's Short)."""
+        <output_file>.dat, tab-separated (BSMArt's Short). ``result_column``: those Spectrum_Files
+        tables end with BSMArt's ``Result`` column (the NLL, as BSMArt's MLScanner scans write it);
+        ``accumulated``: the good points' variables and NLL also go to
+        Spectrum_Files/Accumulated_points_Model_<accumulated>.csv (BSMArt's MLS_DNNC)."""
         self.run_dir = Path(run_dir)
         self.variable_names = tuple(variable_names)
         self.observable_names = tuple(observable_names)
@@ -93,20 +97,28 @@ class ResultStore:
         self.good_path = self.run_dir / GOOD_POINTS
         self.valid_path = self.run_dir / "Spectrum_Files" / f"{output_file}.csv"
         self.spectra_path = self.run_dir / "Spectrum_Files" / output_file if store_spectra else None
-        # derived files: (path, which points, separator); rewritten from all_points.csv on resume
-        self._derived_specs = [(self.good_path, _good, ",")]
+        # derived files: (path, which points, separator, columns: indices into a row of all_points.csv);
+        # rewritten from all_points.csv on resume
+        every, nll = list(range(len(self.header))), self.header.index("NLL")
+        spectrum_columns = every + [nll] if result_column else every
+        self._derived_specs = [(self.good_path, _good, ",", every)]
         for suffix, sep in [(".csv", ",")] + ([(".dat", "\t")] if store_tabbed else []):
-            self._derived_specs.append((self.run_dir / "Spectrum_Files" / f"{output_file}{suffix}", _valid, sep))
+            self._derived_specs.append((self.run_dir / "Spectrum_Files" / f"{output_file}{suffix}", _valid, sep,
+                                        spectrum_columns))
             if store_invalid:
                 self._derived_specs.append((self.run_dir / "Spectrum_Files" / f"invalid_{output_file}{suffix}",
-                                            _invalid, sep))
+                                            _invalid, sep, spectrum_columns))
+        if accumulated:
+            self._derived_specs.append((self.run_dir / "Spectrum_Files" / f"Accumulated_points_Model_{accumulated}.csv",
+                                        _good, ",", list(range(1, 1 + len(self.variable_names))) + [nll]))
         self.previous: list[EvaluatedPoint] = []  # points of the run being resumed
         self.rejected_rows = 0  # rows of all_points.csv that could not be read back
         if resume and self.all_path.is_file():
             self.previous = self._load_previous()
         (self.run_dir / "Spectrum_Files").mkdir(parents=True, exist_ok=True)
         self._all = _CsvFile(self.all_path, self.header)
-        self._derived = [(_CsvFile(path, self.header, sep), keep) for path, keep, sep in self._derived_specs]
+        self._derived = [(self._derived_file(path, sep, columns), keep, columns)
+                         for path, keep, sep, columns in self._derived_specs]
         self._spectra = None
         if self.spectra_path is not None:
             if resume and self.spectra_path.is_file():
@@ -144,12 +156,18 @@ class ResultStore:
                 csv.writer(fh).writerows([self.header, *([_fmt(v) for v in r] for r in rows)])
             os.replace(tmp, self.all_path)
         (self.run_dir / ITERATIONS).unlink(missing_ok=True)  # recorded again as the scan replays
-        for path, keep, sep in self._derived_specs:
+        for path, keep, sep, columns in self._derived_specs:
             path.unlink(missing_ok=True)
-            derived = _CsvFile(path, self.header, sep)
-            derived.write_rows(r for r, p in zip(rows, points) if keep(p))
+            derived = self._derived_file(path, sep, columns)
+            derived.write_rows([r[i] for i in columns] for r, p in zip(rows, points) if keep(p))
             derived.close()
         return points
+
+    def _derived_file(self, path: Path, sep: str, columns: Sequence[int]) -> _CsvFile:
+        names = [self.header[i] for i in columns]
+        if len(columns) > len(self.header):  # BSMArt's Result column: the NLL again, last
+            names[-1] = "Result"
+        return _CsvFile(path, names, sep)
 
     def _parse_row(self, row: Sequence[str]) -> EvaluatedPoint | None:
         nv, no, nl = len(self.variable_names), len(self.observable_names), len(self.loss_names)
@@ -176,8 +194,8 @@ class ResultStore:
     def append(self, points: Sequence[EvaluatedPoint]) -> None:
         rows = [self.row(p) for p in points]
         self._all.write_rows(rows)
-        for derived, keep in self._derived:
-            derived.write_rows(r for r, p in zip(rows, points) if keep(p))
+        for derived, keep, columns in self._derived:
+            derived.write_rows([r[i] for i in columns] for r, p in zip(rows, points) if keep(p))
         if self._spectra is not None:
             self._spectra.writelines(f"{p.spectrum.rstrip()}\n{SPECTRUM_END}" for p in points
                                      if p.valid and p.spectrum is not None)
@@ -203,7 +221,7 @@ class ResultStore:
         os.replace(tmp, self.run_dir / SUMMARY)  # never a half-written summary
 
     def close(self) -> None:
-        for f in (self._all, *(d for d, _ in self._derived), self._spectra, self._iterations):
+        for f in (self._all, *(d for d, _, _ in self._derived), self._spectra, self._iterations):
             if f is not None:
                 f.close()
 

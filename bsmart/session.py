@@ -145,7 +145,8 @@ def run_scan(input_path: str | Path, *, seed: int | None = None, debug: bool | N
         store = ResultStore(run_dir, config.space.names, list(observables),
                             [n for n, o in observables.items() if o.used], config.output_file, resume=resume,
                             store_spectra=config.store_spectra, store_invalid=config.store_invalid,
-                            store_tabbed=config.store_tabbed)
+                            store_tabbed=config.store_tabbed, result_column=module.NewScan.result_column,
+                            accumulated=module.NewScan.accumulated)
         handler = _attach_log_file(run_dir / "bsmart.log")
         store.save_input(config.raw)
         # written now so that a run killed with SIGKILL can still be resumed with its seed

@@ -94,6 +94,7 @@ def _run(job: Path, name: str, monkeypatch, **kwargs) -> tuple[dict, list[dict[s
     out = Path(summary["run_dir"]) / "Spectrum_Files" / (data["Setup"].get("Output File", "SLHA_output") + ".csv")
     rows = _rows(out)
     assert list(rows[0])[:len(data["Variables"]) + 1] == ["ID", *data["Variables"]]  # BSMArt's first columns
+    assert "Result" not in rows[0]  # BSMArt's Random and Grid write none
     return summary, rows
 
 

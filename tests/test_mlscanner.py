@@ -86,6 +86,12 @@ def test_same_seed_same_points(tmp_path: Path, method: str) -> None:
     _, second = run(tmp_path / "b", data)
     points = [[(r["x1"], r["x2"], r["x3"]) for r in rows(d / "all_points.csv")] for d in (first, second)]
     assert points[0] == points[1] and len(points[0]) == 300
+    # BSMArt's outputs: the NLL as Result, last; MLS_DNNC's accumulated good points (variables, NLL)
+    table = rows(first / "Spectrum_Files" / "SLHA_output.csv")
+    assert list(table[0])[-1] == "Result" and all(r["Result"] == r["NLL"] for r in table)
+    accumulated = first / "Spectrum_Files" / "Accumulated_points_Model_dnn_classifier.csv"
+    good = [{k: r[k] for k in ("x1", "x2", "x3", "NLL")} for r in rows(first / "good_points.csv")]
+    assert (rows(accumulated) == good and len(good) > 0) if method == "MLS_DNNC" else not accumulated.exists()
 
 
 def test_initcsv_seeding_needs_fewer_evaluations(tmp_path: Path) -> None:

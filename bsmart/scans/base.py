@@ -18,6 +18,11 @@ from bsmart.settings import Settings
 class Scan:
     """Base of every scan: ``initialise`` -> ``run`` -> ``postprocess``, called by ``launch``."""
 
+    # BSMArt's extra outputs that a scan writes: a Result column (the NLL) at the end of the
+    # Spectrum_Files tables, and Spectrum_Files/Accumulated_points_Model_<accumulated>.csv
+    result_column: bool = False
+    accumulated: str | None = None
+
     def __init__(self, config: RunConfig, settings: Settings, runner: RunManager, rng: np.random.Generator,
                  store: Any, log: logging.Logger | None = None):
         self.config = config

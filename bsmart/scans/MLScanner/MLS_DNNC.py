@@ -13,3 +13,4 @@ __meta__ = method_meta("MLS_DNNC",
 class NewScan(MLScan):
     kind = "classifier"
     learner = staticmethod(models.dnn_classifier)
+    accumulated = "dnn_classifier"  # BSMArt's Accumulated_points_Model_dnn_classifier.csv

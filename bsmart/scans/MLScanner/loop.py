@@ -239,6 +239,7 @@ class MLScan(Scan):
 
     kind: ClassVar[str]
     learner: ClassVar[Callable[..., Any]]
+    result_column = True  # BSMArt's MLScanner scans write their NLL as Result
 
     @classmethod
     def check(cls, config: Any, settings: Any) -> None:
