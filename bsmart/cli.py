@@ -10,7 +10,7 @@ import sys
 from typing import Sequence
 
 from bsmart import __version__
-from bsmart.errors import BsmartError
+from bsmart.errors import BsmartError, describe
 
 COMMANDS = ("run", "list", "describe", "predict", "plot")
 SHORT_OF_TARGET = 3  # exit status of a run that finished before reaching its Points
@@ -162,8 +162,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a bug in bsmart: one line here, the traceback in the run's log
         if debug:
             raise
-        message = " ".join(str(exc).split())[:300]
-        print(f"bsmart: internal error: {type(exc).__name__}: {message} (run again with --debug for the "
+        print(f"bsmart: internal error: {describe(exc, 300)} (run again with --debug for the "
               f"traceback; the points evaluated so far are saved)", file=sys.stderr)
         return 1
 

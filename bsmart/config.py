@@ -28,10 +28,10 @@ from bsmart.space import Space, Variable, parse_grid_values
 RESERVED_NAMES = {"ID", "NLL", "valid", "good", "iteration", "error", "VARIABLE", "seconds"}
 _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.+\-()\[\]]{0,99}$")
 # a variable's name only has to be a CSV column: BSMArt files use names such as "0" or "ms2-mqp2",
-# reached in templates as VARIABLE[i]
-_COLUMN_RE = re.compile(r"^[A-Za-z0-9_.+\-()\[\]]{1,100}$")
-# an observable's name may be a code's own name for it: flavio's "BR(Bs->mumu)"
-_OBSERVABLE_RE = re.compile(r"^[A-Za-z0-9_.+\-()\[\]<>/*:^]{1,100}$")
+# reached in templates as VARIABLE[i]; an observable's may also be a code's own name for it
+# (flavio's "BR(Bs->mumu)")
+_COLUMN_CHARS = "_.+-()[]"
+_OBSERVABLE_CHARS = "<>/*:^"
 _FILE_RE = re.compile(r"^[A-Za-z0-9_.+\-]{1,200}$")
 
 # Setup keys the core reads, or accepts from BSMArt files without using them.
@@ -178,11 +178,16 @@ def _number_pair(value: Any, where: str, file: str, *, allow_inf: bool = False) 
     return lo, hi
 
 
-def _check_variable_name(name: Any, where: str, file: str, warnings: list[str]) -> None:
-    if not isinstance(name, str) or not _COLUMN_RE.match(name):
-        raise ConfigError(f"name {str(name)[:40]!r} must be 1-100 letters, digits, _ . + - ( ) [ ] (a CSV column)",
+def _check_column_name(name: Any, where: str, file: str, extra_chars: str = "") -> None:
+    chars = _COLUMN_CHARS + extra_chars
+    if not isinstance(name, str) or not re.fullmatch(f"[A-Za-z0-9{re.escape(chars)}]{{1,100}}", name):
+        raise ConfigError(f"name {str(name)[:40]!r} must be 1-100 letters, digits, {' '.join(chars)} (a CSV column)",
                           file=file, where=where)
     _check_reserved(name, where, file)
+
+
+def _check_variable_name(name: Any, where: str, file: str, warnings: list[str]) -> None:
+    _check_column_name(name, where, file)
     if not name.isidentifier():
         warnings.append(f"{file}: {where}: the name cannot be written in expressions (templates, FUNCTION, "
                         f"Derived Variables): reach it as VARIABLE[i]")
@@ -252,10 +257,7 @@ def _optional_float(spec: Mapping[str, Any], key: str, where: str, file: str, *,
 
 def parse_observable(name: str, spec: Any, file: str, code: str | None, known_names: set[str]) -> Observable:
     where = f"Codes.{code}.Observables.{name}" if code else f"Observables.{name}"
-    if not isinstance(name, str) or not _OBSERVABLE_RE.match(name):
-        raise ConfigError(f"name {str(name)[:40]!r} must be 1-100 letters, digits, _ . + - ( ) [ ] < > / * : ^ "
-                          f"(a CSV column)", file=file, where=where)
-    _check_reserved(name, where, file)
+    _check_column_name(name, where, file, _OBSERVABLE_CHARS)
     if not isinstance(spec, dict):
         raise ConfigError("must be a JSON object", file=file, where=where)
     slha = None

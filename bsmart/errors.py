@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 
+def describe(exc: BaseException, limit: int = 200) -> str:
+    """``Type: message`` on one line, at most ``limit`` characters of message (a foreign
+    exception, e.g. raised by a user's code, reported as a point's error or a one-line error)."""
+    return f"{type(exc).__name__}: {' '.join(str(exc).split())[:limit]}"
+
+
 class BsmartError(Exception):
     """Base of every error the command line reports as one line."""
 

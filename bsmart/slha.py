@@ -190,8 +190,6 @@ class Template:
 def read_slha(path: Path, fix: Callable[[str], str] | None = None):
     """Parse an SLHA file with pyslha; any failure is a CodeError (the point becomes invalid).
     ``fix`` turns the text into SLHA first (for a program that writes an SLHA-like format)."""
-    import pyslha
-
     path = Path(path)
     try:
         size = path.stat().st_size
@@ -203,8 +201,13 @@ def read_slha(path: Path, fix: Callable[[str], str] | None = None):
         text = path.read_text(errors="strict")
     except (UnicodeDecodeError, OSError):
         raise CodeError(f"output file {path.name} is not a text file") from None
-    if fix is not None:
-        text = fix(text)
+    return parse_slha(fix(text) if fix is not None else text, f"output file {path.name}")
+
+
+def parse_slha(text: str, what: str = "the SLHA text"):
+    """Parse SLHA text with pyslha; CodeError naming ``what`` when it is not SLHA."""
+    import pyslha
+
     try:
         # pyslha writes "Ignoring unknown section" to stderr on garbage; that belongs in the
         # point's error, not on the user's console
@@ -212,10 +215,24 @@ def read_slha(path: Path, fix: Callable[[str], str] | None = None):
             doc = pyslha.readSLHA(text, ignorenobr=True, ignorenomass=True)
     except Exception as exc:  # pyslha raises several kinds on garbage
         message = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
-        raise CodeError(f"output file {path.name} is not valid SLHA: {message}") from None
+        raise CodeError(f"{what} is not valid SLHA: {message}") from None
     if not doc.blocks and not doc.decays:
-        raise CodeError(f"output file {path.name} is not valid SLHA: no BLOCK or DECAY found")
+        raise CodeError(f"{what} is not valid SLHA: no BLOCK or DECAY found")
     return doc
+
+
+def block_text(block: str, entries: Iterable[tuple[Any, Any, str]]) -> str:
+    """``BLOCK NAME`` and one `` key value # comment`` line per entry (a key may be a tuple; a
+    value that is no number is written as it is)."""
+    lines = [f"BLOCK {block} #\n"]
+    for key, value, comment in entries:
+        keys = " ".join(str(k) for k in (key if isinstance(key, tuple) else (key,)))
+        try:
+            shown = f"{float(value):.8E}"
+        except (TypeError, ValueError):
+            shown = str(value)
+        lines.append(f" {keys}  {shown}  # {comment}\n")
+    return "".join(lines)
 
 
 def slha_text(doc) -> str:

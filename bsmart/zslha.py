@@ -67,19 +67,11 @@ def from_pyslha(doc: Any) -> SLHA:
 
 def to_slha_text(spc: SLHA) -> str:
     """The blocks of ``spc`` as SLHA text (decays are left to the files they came from)."""
-    lines = []
-    for name, entries in spc.blocks.items():
-        lines.append(f"BLOCK {name} #\n")
-        comments = spc.blockcomments.get(name, {})
-        for key, value in entries.items():
-            keys = " ".join(str(key).split(","))
-            comment = comments.get(key, "")
-            try:
-                shown = f"{float(value):.8E}"
-            except (TypeError, ValueError):
-                shown = str(value)
-            lines.append(f" {keys}  {shown}  # {comment}\n")
-    return "".join(lines)
+    from bsmart.slha import block_text
+
+    return "".join(block_text(name, [(tuple(str(key).split(",")), value, spc.blockcomments.get(name, {}).get(key, ""))
+                                     for key, value in entries.items()])
+                   for name, entries in spc.blocks.items())
 
 
 def read(file: str, separator: Any = None, verbose: bool = False, firstblock: Any = None) -> SLHA:

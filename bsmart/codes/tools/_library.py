@@ -7,29 +7,13 @@ from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping
 
 from bsmart.codes.base import Code, CodeOutput
-from bsmart.errors import CodeError, ConfigError
-from bsmart.slha import read_slha
+from bsmart.errors import CodeError, ConfigError, describe
+from bsmart.slha import block_text, parse_slha, read_slha
 
-
-def block_text(block: str, entries: Sequence[tuple[Any, float, str]]) -> str:
-    """``BLOCK NAME`` and one ``key value # comment`` line per entry (a key may be a tuple)."""
-    lines = [f"BLOCK {block} #\n"]
-    for key, value, comment in entries:
-        keys = " ".join(str(k) for k in (key if isinstance(key, tuple) else (key,)))
-        lines.append(f" {keys}  {float(value):.8E}  # {comment}\n")
-    return "".join(lines)
-
-
-def parse_slha_text(text: str) -> Any:
-    import pyslha
-
-    try:
-        return pyslha.readSLHA(text, ignorenobr=True, ignorenomass=True)
-    except Exception as exc:  # pyslha raises several kinds on bad input
-        raise CodeError(f"cannot parse the block written: {exc}") from None
+DEFAULT_SPECTRUM = "SLHA_spectrum"  # the spectrum file's name when no code or Setup names one
 
 
 class LibraryTool(Code):
@@ -59,7 +43,7 @@ class LibraryTool(Code):
 
     def run(self, env: Mapping[str, Any], workdir: Path | None) -> CodeOutput:
         assert workdir is not None
-        path = workdir / (self.spectrum_file or "SLHA_spectrum")
+        path = workdir / (self.spectrum_file or DEFAULT_SPECTRUM)
         if self.needs_spectrum and not path.is_file():
             raise CodeError(f"{self.name}: no spectrum file {path.name} to read (Setup.Spectrum File)")
         try:
@@ -67,8 +51,8 @@ class LibraryTool(Code):
         except CodeError as exc:
             raise CodeError(f"{self.name}: {exc}") from None
         except Exception as exc:  # the library's own failure on this point
-            raise CodeError(f"{self.name}: {type(exc).__name__}: {' '.join(str(exc).split())[:200]}") from None
+            raise CodeError(f"{self.name}: {describe(exc)}") from None
         text = block_text(self.block, entries)
         with open(path, "a") as fh:
             fh.write(text)
-        return CodeOutput(slha=parse_slha_text(text))
+        return CodeOutput(slha=parse_slha(text, f"{self.name}'s block"))

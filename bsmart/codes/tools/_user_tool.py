@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from bsmart.codes.base import Code, CodeOutput
-from bsmart.codes.tools._library import parse_slha_text
-from bsmart.errors import CodeError, ConfigError
-from bsmart.slha import read_slha
+from bsmart.codes.tools._library import DEFAULT_SPECTRUM
+from bsmart.errors import CodeError, ConfigError, describe
+from bsmart.slha import parse_slha, read_slha
 
 _LOADED: dict[tuple, Any] = {}  # (path, modification time, size) -> the tool instance, once per process
 
@@ -47,7 +47,7 @@ class UserTool(Code):
                  **common: Any):
         super().__init__(name, **common)
         self.path, self.settings, self.cores = path, dict(settings), cores
-        self.spectrum_file = spectrum_file or input_file or "SLHA_spectrum"
+        self.spectrum_file = spectrum_file or input_file or DEFAULT_SPECTRUM
         self.variable_names, self.input_file, self.template = variable_names, input_file, template
 
     def _tool(self) -> Any:
@@ -63,7 +63,7 @@ class UserTool(Code):
         except ConfigError as exc:
             raise ConfigError(str(exc), where=f"Codes.{self.name}") from None
         except Exception as exc:  # the user's module failed to import or to start
-            raise ConfigError(f"{self.path}: {type(exc).__name__}: {' '.join(str(exc).split())[:200]}",
+            raise ConfigError(f"{self.path}: {describe(exc)}",
                               where=f"Codes.{self.name}") from None
 
     def run(self, env: Mapping[str, Any], workdir: Path | None) -> CodeOutput:
@@ -81,7 +81,7 @@ class UserTool(Code):
         try:
             self._tool().run(self.spectrum_file, str(workdir), logging.getLogger(f"bsmart.tools.{self.name}"), point)
         except Exception as exc:
-            raise CodeError(f"{self.name}: {type(exc).__name__}: {' '.join(str(exc).split())[:200]}") from None
+            raise CodeError(f"{self.name}: {describe(exc)}") from None
         finally:
             os.chdir(here)
         doc = read_slha(spectrum) if spectrum.is_file() else None
@@ -90,7 +90,7 @@ class UserTool(Code):
             for name in set(point.spc.blocks) - before - set(doc.blocks if doc is not None else ()):
                 added.blocks[name] = point.spc.blocks[name]
             if added.blocks:
-                extra = parse_slha_text(zslha.to_slha_text(added))
+                extra = parse_slha(zslha.to_slha_text(added), f"{self.name}'s blocks")
                 if doc is None:
                     doc = extra
                 else:
