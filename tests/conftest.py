@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import venv
@@ -29,6 +30,14 @@ def run_cli(*args: str, cwd: Path | str | None = None, timeout: float = 120) -> 
 def write_json(path: Path, data: Any) -> Path:
     path.write_text(json.dumps(data, indent=1))
     return path
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _interruptible() -> None:
+    """Ctrl-C reaches the runs these tests start and interrupt: a shell without job control
+    starts background commands (`.ci/run &`) with SIGINT ignored, and children inherit that."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture
