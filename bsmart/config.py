@@ -269,6 +269,8 @@ def parse_observable(name: str, spec: Any, file: str, code: str | None, known_na
         try:
             if entry[0].upper() == "BR":
                 keys = (int(keys[0]), tuple(int(k) for k in keys[1]))
+            elif entry[0].upper() == "XSECTION":  # [sqrt(s) in GeV, beam, beam, final state...]
+                keys = (float(keys[0]), int(keys[1]), int(keys[2]), *(int(k) for k in keys[3:]))
             else:
                 keys = tuple(int(k) for k in keys)
         except (TypeError, ValueError, IndexError):

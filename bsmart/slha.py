@@ -257,9 +257,12 @@ def slha_value(doc, block: str, keys: tuple) -> float:
                 if sorted(decay.ids) == daughters:
                     return float(decay.br)
             return 0.0  # an absent channel has branching ratio zero
+        if block == "XSECTION":  # [sqrt(s), beam, beam, final state...], as BSMArt's zslha
+            process = doc.xsections[(int(keys[1]), int(keys[2]), *sorted(int(k) for k in keys[3:]))]
+            return next(float(x.value) for x in process.xsecs if math.isclose(x.sqrts, float(keys[0])))
         entries = doc.blocks[block]
         value = entries[keys[0]] if len(keys) == 1 else entries[tuple(keys)]
         return float(value)
-    except (KeyError, IndexError, TypeError, ValueError, AttributeError):
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError, StopIteration):
         where = f"{block} {keys[0]} {list(keys[1])}" if block == "BR" else f"{block} {list(keys)}"
         raise CodeError(f"entry {where} is missing or not a number") from None

@@ -438,7 +438,7 @@ def test_fitting_mistakes_are_one_line_errors(tmp_path: Path) -> None:
 def test_bsmart_tools_not_built_in_are_named_in_one_line(tmp_path: Path) -> None:
     """BSMArt's anyBSM/random.json (SPheno, HiggsTools, anyBSM; VALID [1] as BSMArt writes an
     exact value): the SPheno path is pointed at the stand-in, the rest unchanged. The run stops
-    before any point with one line naming HiggsTools and what to do instead."""
+    before any point with one line naming anyBSM and what to do instead."""
     import shutil
 
     shutil.copytree(Path(__file__).parent / "data" / "bsmart_examples" / "anyBSM", tmp_path / "job")
@@ -447,6 +447,6 @@ def test_bsmart_tools_not_built_in_are_named_in_one_line(tmp_path: Path) -> None
     (tmp_path / "job" / "tpl.in").write_text("Block MINPAR\n    1   MH\n")
     done = run_cli("run", str(write_json(tmp_path / "job" / "in.json", data)), cwd=tmp_path / "job")
     assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1, done.stderr
-    assert "Codes.HiggsTools: BSMArt's HiggsTools tool is not built into bsmart yet (built in: MicrOmegas, SPheno, flavio)" \
-        in done.stderr
+    assert ("Codes.anyBSM: BSMArt's anyBSM tool is not built into bsmart yet (built in: HiggsTools, MicrOmegas, "
+            "SPheno, ZPEED, Zprime, flavio)") in done.stderr
     assert not (tmp_path / "job" / "run01").exists()

@@ -14,7 +14,8 @@ import pytest
 from bsmart.errors import ConfigError
 from bsmart.session import run_scan
 
-EXAMPLES = Path(__file__).parent / "data" / "bsmart_examples"
+DATA = Path(__file__).parent / "data"
+EXAMPLES = DATA / "bsmart_examples"
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -100,3 +101,101 @@ def test_flavio_computes_the_new_physics_shift_from_the_points_wilson_coefficien
     shifts = {float(r["C10"]): float(r["BR(Bs->mumu)"]) for r in rows}
     assert shifts == pytest.approx({-0.5: 9.232397961701316e-10, 0.8: -1.2597784983348998e-09}, rel=1e-6)
     assert [float(r["BR(B0->mumu)"]) for r in rows] == [0.0, 0.0]  # taken directly; b -> d: no shift
+
+
+ZPRIME_SCAN = {"Setup": {"Type": "Grid", "RunName": "Zp", "Cores": 2},
+               "Variables": {"MZp": [2000, 3000, 4000], "gl": [0.05]},
+               "Codes": {"spectrum": {"Command": f"python3 {DATA / 'zprime_spectrum.py'} {{InputFile}} {{OutputFile}}",
+                                      "InputFile": "in.tpl", "OutputFile": "spectrum.slha"},
+                         "ZPEED": {"Path": str(DATA / "ZPEED"), "Run": "True",
+                                   "Observables": {"loglike": {"SLHA": ["ZPEED", [1]], "SCALING": "OFF"},
+                                                   "CLs": {"SLHA": ["ZPEED", [3]], "SCALING": "OFF"}}},
+                         "Zprime": {"Run": "True",
+                                    "Observables": {"zplim": {"SLHA": ["ZPRIME", [1]], "SCALING": "OFF"},
+                                                    "xs": {"SLHA": ["XSECTION", [1.3e4, 2212, 2212, 31]],
+                                                           "SCALING": "OFF"}}}}}
+
+
+def test_zpeed_and_zprime_limit_a_zprime_as_in_bsmart(tmp_path: Path) -> None:
+    """A Z' of 2, 3 and 4 TeV (couplings in Block ZPEEDIN, its 13 TeV cross section as an
+    XSECTION section): ZPEED's likelihood, run from its own source (tests/data/ZPEED, unchanged),
+    and BSMArt's Z'-explorer limit ratio. Expected values: ZPEED itself (calculate_chi2 with
+    interference and chi2_CLs.get_likelihood on the same couplings, mass and width), and BSMArt's
+    XSBR spline through data/ZprimeExplorer (the largest of xs * BR / limit: ee at 2 TeV, mumu
+    above)."""
+    (tmp_path / "in.tpl").write_text("Block MINPAR\n    1   MZp\n    2   gl\n")
+    (tmp_path / "in.json").write_text(json.dumps(ZPRIME_SCAN))
+    summary = run_scan(tmp_path / "in.json", output_dir=tmp_path)
+    assert summary["valid"] == 3, summary
+    rows = {float(r["MZp"]): r for r in _rows(tmp_path / "Zp" / "all_points.csv")}
+    zpeed = {2000.0: (81.23531790690433, 3.2492658584355484e-14), 3000.0: (15.477254261861756, 0.015060150517629742),
+             4000.0: (4.727012131851712, 0.6084929031674623)}
+    bsmart_spline = {2000.0: 72.3913211243959, 3000.0: 15.080905831892311, 4000.0: 4.186243690093593}
+    for mass, row in rows.items():
+        assert (float(row["loglike"]), float(row["CLs"])) == pytest.approx(zpeed[mass], rel=1e-6)
+        assert float(row["zplim"]) == pytest.approx(bsmart_spline[mass], rel=1e-5)
+        assert float(row["xs"]) == pytest.approx(0.01 * (3000 / mass) ** 6, rel=1e-6)
+
+
+def test_zpeed_without_its_source_is_one_line_before_any_point(tmp_path: Path) -> None:
+    data = json.loads(json.dumps(ZPRIME_SCAN))
+    data["Codes"]["ZPEED"]["Path"] = str(tmp_path / "nowhere")
+    (tmp_path / "in.tpl").write_text("Block MINPAR\n    1   MZp\n    2   gl\n")
+    (tmp_path / "in.json").write_text(json.dumps(data))
+    with pytest.raises(ConfigError, match=r"Codes.ZPEED.Path: no ZPEED in .*nowhere \(missing .*\); get it from"):
+        run_scan(tmp_path / "in.json", output_dir=tmp_path)
+    assert not (tmp_path / "Zp").exists()
+
+
+HIGGS_SCAN = {"Setup": {"Type": "Grid", "RunName": "Higgs", "Cores": 2, "Spectrum File": "SPheno.spc.MSSM"},
+              "Variables": {"m0": [300, 340], "m12": [1000]},
+              "Codes": {"SPheno": {"Command": str(DATA / "spheno_standin.py"), "InputFile": "in.tpl",
+                                   "OutputFile": "SPheno.spc.MSSM"},
+                        "HiggsTools": {"HiggsBounds Dataset": "hbdataset", "HiggsSignals Dataset": "hsdataset",
+                                       "Neutral Higgs": [25, 35, 45, 36], "Charged Higgs": [37], "Run": "True",
+                                       "Observables": {"HBresult": {"SLHA": ["HIGGSTOOLS", [1]], "SCALING": "OFF"},
+                                                       "HBobsr": {"SLHA": ["HIGGSTOOLS", [2]], "SCALING": "OFF"},
+                                                       "HSchi2": {"SLHA": ["HIGGSTOOLS", [11]], "SCALING": "OFF"},
+                                                       "HSpval": {"SLHA": ["HIGGSTOOLS", [13]], "SCALING": "OFF"},
+                                                       "ratio25": {"SLHA": ["HIGGSTOOLS", [25]], "SCALING": "OFF"},
+                                                       "ratio37": {"SLHA": ["HIGGSTOOLS", [37]], "SCALING": "OFF"}}}}}
+
+
+def test_higgstools_gets_the_spectrum_as_higgstools_input(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """HiggsTools' package is not on PyPI, so a stand-in ``Higgs`` package (tests/data/
+    higgstools_standin: HiggsTools' calls, made-up physics of the input dictionary) takes its
+    place. The SPheno stand-in writes mh = 110 + m0/20, effc_WW(25) = 1 - m0/40000 in
+    HiggsCouplingsBosons (value first), BR(t -> 37 b) = 0.01 and no DMASS (BSMArt's 3 GeV)."""
+    from scipy.stats import chi2
+
+    monkeypatch.syspath_prepend(str(DATA / "higgstools_standin"))
+    (tmp_path / "hbdataset").mkdir()
+    (tmp_path / "hsdataset").mkdir()
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "in.tpl").write_text("Block MINPAR\n    1   m0\n    2   m12\n")
+    (tmp_path / "in.json").write_text(json.dumps(HIGGS_SCAN))
+    summary = run_scan(tmp_path / "in.json", output_dir=tmp_path)
+    assert summary["valid"] == 2, summary
+    for row in _rows(tmp_path / "Higgs" / "all_points.csv"):
+        m0 = float(row["m0"])
+        mh, effc_ww = 110 + m0 / 20, 1 - m0 / 40000
+        assert float(row["ratio25"]) == pytest.approx(0.5 * effc_ww ** 2 * (125 / mh) ** 2, rel=1e-7)
+        assert float(row["ratio37"]) == pytest.approx(10 * 0.01)
+        assert float(row["HBobsr"]) == pytest.approx(max(0.5 * effc_ww ** 2 * (125 / mh) ** 2, 0.1), rel=1e-7)
+        assert float(row["HBresult"]) == 1
+        hs = 150 + ((mh - 125.09) / 3.0) ** 2
+        assert float(row["HSchi2"]) == pytest.approx(hs, rel=1e-7)
+        assert float(row["HSpval"]) == pytest.approx(chi2.sf(hs, 159), rel=1e-6)
+
+
+def test_higgstools_missing_package_or_dataset_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "in.tpl").write_text("Block MINPAR\n    1   m0\n    2   m12\n")
+    (tmp_path / "in.json").write_text(json.dumps(HIGGS_SCAN))
+    with pytest.raises(ConfigError, match=r"Codes.HiggsTools: BSMArt's HiggsTools tool needs the Python package "
+                                          r"'Higgs', which is not installed here; it is not on PyPI: build it"):
+        run_scan(tmp_path / "in.json", output_dir=tmp_path)
+    monkeypatch.syspath_prepend(str(DATA / "higgstools_standin"))
+    with pytest.raises(ConfigError, match=r"Codes.HiggsTools.HiggsBounds Dataset: no dataset folder hbdataset"):
+        run_scan(tmp_path / "in.json", output_dir=tmp_path)
+    assert not (tmp_path / "Higgs").exists()

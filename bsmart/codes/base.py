@@ -148,9 +148,12 @@ class Chain:
             elif out.slha is not None:  # as BSMArt: a later code's blocks join (and replace) the spectrum's
                 spectrum.blocks.update(out.slha.blocks)
                 spectrum.decays.update(out.slha.decays)
+                spectrum.xsections.update(out.slha.xsections)
+            # as BSMArt: a code's SLHA observables read the joined spectrum (its blocks and the earlier codes')
+            doc = spectrum if out.slha is not None else None
             for name, obs in code.observables.items():
                 try:
-                    value = self._value(obs, out.values, out.slha, env)
+                    value = self._value(obs, out.values, doc, env)
                 except CodeError as exc:
                     raise CodeError(f"{code.name}: {exc}") from None
                 values[name] = env[name] = _finite(code.name, name, value)

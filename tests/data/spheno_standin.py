@@ -4,13 +4,21 @@ spectrum in SPheno's layout (SPINFO, MINPAR echoed, MASS with comments), with ma
 that depend on MINPAR: mh = 110 + m0 / 20, mH1 = m12 + 80, mH2 = A0 + 180 and, given m12, the
 neutralino 1000022 at 0.4 m12 (MSSM-like inputs);
 for the SM_SQQ model's inputs (MINPAR 22-24: mass-squared terms) the scalars 105, 103, 55 get
-their square roots, with the tree-level unitarity blocks SPheno writes for it."""
+their square roots, with the tree-level unitarity blocks SPheno writes for it; for the E6AFH
+model's inputs (EXTPAR 62, lambda) the masses its BSMArt example reads, a Z' at 0.32 vS
+(ESIXRUNIN 11) and its decays.
+Every spectrum has the scalars' decays, the top's decay to the charged scalar 37, and the
+HiggsBounds-5 effective couplings (HiggsCouplingsBosons / HiggsCouplingsFermions: value first) that
+SARAH's SPheno writes: 25 SM-like with effc_WW = 1 - m0 / 40000, 36 CP-odd."""
 import sys
 
 import pyslha
 
 inp, out = sys.argv[1], sys.argv[2]
-minpar = dict(pyslha.read(inp, ignorenobr=True, ignorenomass=True).blocks["MINPAR"].items())
+doc = pyslha.read(inp, ignorenobr=True, ignorenomass=True)
+minpar = dict(doc.blocks["MINPAR"].items())
+extpar = dict(doc.blocks["EXTPAR"].items()) if "EXTPAR" in doc.blocks else {}
+vs = dict(doc.blocks["ESIXRUNIN"].items()).get(11, 15000.0) if "ESIXRUNIN" in doc.blocks else 15000.0
 m0, m12, a0 = minpar.get(1, 0.0), minpar.get(2, 0.0), minpar.get(5, 0.0)
 squares = {105: minpar.get(22), 103: minpar.get(23), 55: minpar.get(24)}
 with open(out, "w") as fh:
@@ -31,7 +39,36 @@ with open(out, "w") as fh:
     for pdg, square in squares.items():
         if square is not None:
             fh.write(f"   {pdg:7d}     {abs(square) ** 0.5:16.8E}  # scalar {pdg}\n")
+    fh.write(f"        36     {m12 + 90:16.8E}  # Ah_2\n        37     {m12 + 100:16.8E}  # Hm_2\n")
+    mzp = 0.32 * vs
+    if 62 in extpar:  # E6AFH
+        fh.write("        24     8.03590000E+01  # VWp\n"
+                 f"        31     {mzp:16.8E}  # VZp\n   1000024     {0.2 * m12 + 250:16.8E}  # Cha_1\n"
+                 f"   1000023     {0.2 * m12 + 250:16.8E}  # Chi_2\n   2000253     {1.2 * m12 + 2000:16.8E}  # Fe4\n"
+                 f"        82     {m0:16.8E}  # HI0_1\n        84     {1.4 * m0:16.8E}  # HI0_2\n"
+                 f"        81     {1.4 * m0:16.8E}  # HIp_1\n   1000081     {extpar[62]:16.8E}  # ChiP_1\n"
+                 f"   1000082     {0.4 * m12:16.8E}  # ChiP_2\n   2000266     {0.4 * m12 - 6:16.8E}  # ChaP_1\n"
+                 "Block FLAVORKITLFV # \n   701    7.3E-25  # BR(mu->e gamma)\n   901    4.2E-27  # BR(mu->3e)\n"
+                 f"DECAY        31     {0.03 * mzp:16.8E}   # VZp\n     2.00000000E-01    2     6    -6\n"
+                 "     4.00000000E-01    2     1    -1\n     2.00000000E-01    2     5    -5\n"
+                 "     1.00000000E-01    2    11   -11\n     1.00000000E-01    2    13   -13\n")
     if squares[55] is not None:
         fh.write("Block TREELEVELUNITARITY # \n     0    1.00000000E+00  # ok\n"
                  "Block TREELEVELUNITARITYwTRILINEARS # \n     0    1.00000000E+00  # ok\n"
                  "     1    2.50000000E-01  # max |a0|\n")
+    fh.write("DECAY        25     4.10000000E-03   # hh_1\n     6.00000000E-01    2     5    -5\n"
+             "     2.50000000E-01    2    24   -24\n     1.00000000E-01    2    15   -15\n"
+             "     5.00000000E-02    2  1000022  1000022\n")
+    for pdg, daughters in ((35, "5    -5"), (45, "5    -5"), (36, "5    -5"), (37, "6    -5")):
+        fh.write(f"DECAY        {pdg}     1.00000000E+00   # scalar\n     1.00000000E+00    2     {daughters}\n")
+    fh.write("DECAY         6     1.40000000E+00   # top\n     9.90000000E-01    2     5    24\n"
+             "     1.00000000E-02    2     5   -37\n")
+    effc_ww = 1 - m0 / 40000
+    fh.write("Block HiggsCouplingsBosons # \n"
+             f"    {effc_ww:16.8E}    3    25    24    24   # h-W-W\n"
+             f"    {effc_ww:16.8E}    3    25    23    23   # h-Z-Z\n"
+             "     1.00000000E+00    3    25    21    21   # h-g-g\n     1.00000000E-01    3    35    24    24\n"
+             "     2.00000000E-01    3    25    35    23   # h-H-Z\n"
+             "Block HiggsCouplingsFermions # \n"
+             "     1.00000000E+00    0.00000000E+00    3    25     5     5   # h-b-b\n"
+             "     0.00000000E+00    1.00000000E+00    3    36     5     5   # A-b-b\n")

@@ -12,6 +12,7 @@ direct-detection exclusion from omg.out's relic density and nucleon cross sectio
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -19,16 +20,20 @@ from typing import Any, Mapping, Sequence
 from bsmart.codes.base import CodeOutput
 from bsmart.codes.external import ExternalCode
 from bsmart.codes.tools._dd_limits import allowed
+from bsmart.codes.tools._library import parse_pdgs
 from bsmart.errors import CodeError, ConfigError
 from bsmart.settings import parse_bool
 from bsmart.slha import read_slha, slha_value
 
 KEYS = {"LSP", "Cross-sections", "DD_Limits"}
+_SECTION = re.compile(r"^\s*(block|decay|xsection)\b", re.IGNORECASE)
 
 
 def as_slha(text: str) -> str:
-    """omg.out as an SLHA block: a Block line, and each entry indented."""
-    return "BLOCK DARKMATTER # MicrOmegas\n" + "".join(f" {line.lstrip()}" for line in text.splitlines(True))
+    """omg.out as SLHA: a Block line, and each entry indented; the Block, DECAY and XSECTION
+    sections that BSMArt's cross-section drivers write after the entries stay as they are."""
+    return "BLOCK DARKMATTER # MicrOmegas\n" + "".join(
+        line if _SECTION.match(line) or not line.strip() else f" {line.lstrip()}" for line in text.splitlines(True))
 
 
 class MicrOmegas(ExternalCode):
@@ -70,11 +75,7 @@ def build(name: str, spec: Mapping[str, Any], program: dict[str, Any], ctx: Mapp
     if parse_bool(spec.get("Cross-sections", False), f"{where}.Cross-sections", file):
         program["command"] = [*program["command"], "--xsections"]
     dd_limits = parse_bool(spec.get("DD_Limits", False), f"{where}.DD_Limits", file)
-    lsp = spec.get("LSP") or []
-    try:
-        lsp = [int(code) for code in (lsp if isinstance(lsp, list) else [lsp])]
-    except (TypeError, ValueError):
-        raise ConfigError(f"expected a list of PDG codes, got {lsp!r}", file=file, where=f"{where}.LSP") from None
+    lsp = parse_pdgs(spec.get("LSP") or [], file, f"{where}.LSP")
     program["output_file"] = program["output_file"] or "omg.out"
     if ctx["cores"] > 1:  # one process per point: MicrOmegas must not fork its own
         program["environment"] = {"nParProc": "0", **program["environment"]}

@@ -25,7 +25,7 @@ class LibraryTool(Code):
     writes_slha = True
     block = ""
     needs_spectrum = True  # False: the spectrum file is only written to (made when missing)
-    package: tuple[str, str] = ("", "")  # (module to import, how to install it)
+    package: tuple[str, str] = ("", "")  # (module to import, how to install it); "": none needed
 
     def __init__(self, name: str, spectrum_file: str | None, **common: Any):
         super().__init__(name, **common)
@@ -33,9 +33,12 @@ class LibraryTool(Code):
 
     def check(self) -> None:
         module, install = self.package  # found, not imported: importing flavio alone takes seconds
-        if importlib.util.find_spec(module) is None:
+        if module and importlib.util.find_spec(module) is None:
             raise ConfigError(f"BSMArt's {type(self).__name__} tool needs the Python package {module!r}, which is "
                               f"not installed here; {install}", where=f"Codes.{self.name}")
+
+    def spectrum_path(self, workdir: Path) -> Path:
+        return workdir / (self.spectrum_file or DEFAULT_SPECTRUM)
 
     def compute(self, spectrum: Any, env: Mapping[str, Any], workdir: Path) -> list[tuple[Any, float, str]]:
         """The block's entries for this point: (key, value, comment)."""
@@ -43,7 +46,7 @@ class LibraryTool(Code):
 
     def run(self, env: Mapping[str, Any], workdir: Path | None) -> CodeOutput:
         assert workdir is not None
-        path = workdir / (self.spectrum_file or DEFAULT_SPECTRUM)
+        path = self.spectrum_path(workdir)
         if self.needs_spectrum and not path.is_file():
             raise CodeError(f"{self.name}: no spectrum file {path.name} to read (Setup.Spectrum File)")
         try:
@@ -56,3 +59,11 @@ class LibraryTool(Code):
         with open(path, "a") as fh:
             fh.write(text)
         return CodeOutput(slha=parse_slha(text, f"{self.name}'s block"))
+
+
+def parse_pdgs(value: Any, file: str, where: str) -> list[int]:
+    """A tool's list of PDG codes (a single code is a list of one)."""
+    try:
+        return [int(code) for code in (value if isinstance(value, list) else [value])]
+    except (TypeError, ValueError):
+        raise ConfigError(f"expected a list of PDG codes, got {value!r}", file=file, where=where) from None
