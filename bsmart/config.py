@@ -36,10 +36,7 @@ _FILE_RE = re.compile(r"^[A-Za-z0-9_.+\-]{1,200}$")
 
 # Setup keys the core reads, or accepts from BSMArt files without using them.
 # BSMArt output options bsmart does not write yet: a warning when one is switched on.
-UNWRITTEN_OUTPUTS = {
-    "StoreInputs": "Input_Files/", "StoreSeparateFiles": "one spectrum file per point",
-    "StoreEverything": "All_Outputs/", "Merge Results": "per-rank files to merge (bsmart has no MPI ranks)",
-}
+UNWRITTEN_OUTPUTS = {"Merge Results": "per-rank files to merge (bsmart has no MPI ranks)"}
 SETUP_KEYS = {
     "RunName", "Type", "Scan", "Cores", "Seed", "Output File", "Skip SLHA Files", "SLHA_Output", "Timeout",
     "debug", "Temporary Directory", "Environment Variables", "Spectrum File", "Threshold", "csv", "csv name",
@@ -68,6 +65,9 @@ class RunConfig:
     store_spectra: bool  # StoreAllPoints: every valid point's spectrum in Spectrum_Files/<Output File>
     store_invalid: bool  # Store Invalid: the invalid points also in Spectrum_Files/invalid_<Output File>.csv
     store_tabbed: bool  # Short: the valid points also in Spectrum_Files/<Output File>.dat, tab-separated
+    store_separate: bool  # StoreSeparateFiles: the spectra in Spectrum_Files/<Output File>_<ID>.slha instead
+    store_inputs: bool  # StoreInputs: each point's input file in Input_Files/<RunName>_<ID>.in
+    store_everything: bool  # StoreEverything: each point's folder in All_Outputs/<Output File>_<ID>/
     timeout: float
     debug: bool
     threshold: float | None
@@ -515,6 +515,11 @@ def build_config(raw: Mapping[str, Any], path: Path, seed: int | None = None, de
                         for key in ("StoreAllPoints", "Store Output Files"))  # BSMArt's two names for it
     store_invalid = parse_bool(setup.get("Store Invalid", False), "Setup.Store Invalid", file)
     store_tabbed = parse_bool(setup.get("Short", False), "Setup.Short", file)
+    store_separate, store_inputs, store_everything = (parse_bool(setup.get(key, False), f"Setup.{key}", file)
+                                                      for key in ("StoreSeparateFiles", "StoreInputs", "StoreEverything"))
+    store_spectra = store_spectra or store_everything  # as BSMArt
+    if store_separate and not store_spectra:
+        warnings.append(f"{file}: Setup.StoreSeparateFiles: stores nothing without StoreAllPoints (as in BSMArt)")
     timeout = parse_float(setup.get("Timeout", 600), "Setup.Timeout", file)
     if timeout <= 0:
         raise ConfigError("must be positive", file=file, where="Setup.Timeout")
@@ -620,6 +625,8 @@ def build_config(raw: Mapping[str, Any], path: Path, seed: int | None = None, de
     spectrum_code = next((c.name for c in codes if spectrum_file and getattr(c, "output_file", None) == spectrum_file),
                          None)
     chain = Chain(codes, observables, space.names, derived, spectrum_code, fitting)
+    if store_inputs and chain.input_file is None:
+        warnings.append(f"{file}: Setup.StoreInputs: no code writes an input file from a template; nothing to store")
     for code in codes:
         try:
             code.check()
@@ -627,6 +634,7 @@ def build_config(raw: Mapping[str, Any], path: Path, seed: int | None = None, de
             raise ConfigError(exc.detail, file=exc.file or file, where=exc.where or f"Codes.{code.name}") from None
     return RunConfig(path=path, raw=raw, scan_name=scan_name, run_name=run_name, cores=cores, seed=seed,
                      output_file=output_file, store_spectra=store_spectra, store_invalid=store_invalid,
-                     store_tabbed=store_tabbed,
+                     store_tabbed=store_tabbed, store_separate=store_separate, store_inputs=store_inputs,
+                     store_everything=store_everything,
                      timeout=timeout, debug=debug, threshold=threshold,
                      temp_dir=temp_dir, space=space, chain=chain, warnings=tuple(warnings))

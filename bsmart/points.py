@@ -18,3 +18,4 @@ class EvaluatedPoint:
     iteration: int = 0
     seconds: float = 0.0
     spectrum: str | None = None  # the point's SLHA spectrum as text, when the run stores spectra
+    input_text: str | None = None  # the point's input file, when the run stores inputs (StoreInputs)

@@ -76,7 +76,8 @@ class ResultStore:
     def __init__(self, run_dir: Path, variable_names: Sequence[str], observable_names: Sequence[str],
                  loss_names: Sequence[str], output_file: str = "SLHA_output", resume: bool = False,
                  store_spectra: bool = False, store_invalid: bool = False, store_tabbed: bool = False,
-                 result_column: bool = False, accumulated: str | None = None):
+                 result_column: bool = False, accumulated: str | None = None, separate_spectra: bool = False,
+                 input_files: str | None = None):
         """``run_dir`` is a prepared, locked run folder (:class:`bsmart.runfolder.RunFolder`).
         ``store_spectra``: every valid point's spectrum goes to Spectrum_Files/<output_file>, each
         followed by an ``ENDOFPARAMETERPOINT`` line (BSMArt's StoreAllPoints); ``store_invalid``:
@@ -85,7 +86,10 @@ class ResultStore:
         <output_file>.dat, tab-separated (BSMArt's Short). ``result_column``: those Spectrum_Files
         tables end with BSMArt's ``Result`` column (the NLL, as BSMArt's MLScanner scans write it);
         ``accumulated``: the good points' variables and NLL also go to
-        Spectrum_Files/Accumulated_points_Model_<accumulated>.csv (BSMArt's MLS_DNNC)."""
+        Spectrum_Files/Accumulated_points_Model_<accumulated>.csv (BSMArt's MLS_DNNC).
+        ``separate_spectra``: the spectra go to Spectrum_Files/<output_file>_<ID>.slha instead
+        (StoreSeparateFiles); ``input_files``: each point's input file goes to
+        Input_Files/<input_files>_<ID>.in (StoreInputs; the run's name)."""
         self.run_dir = Path(run_dir)
         self.variable_names = tuple(variable_names)
         self.observable_names = tuple(observable_names)
@@ -97,6 +101,8 @@ class ResultStore:
         self.good_path = self.run_dir / GOOD_POINTS
         self.valid_path = self.run_dir / "Spectrum_Files" / f"{output_file}.csv"
         self.spectra_path = self.run_dir / "Spectrum_Files" / output_file if store_spectra else None
+        self.separate_spectra = self.run_dir / "Spectrum_Files" / f"{output_file}_" if separate_spectra else None
+        self.input_files = self.run_dir / "Input_Files" / f"{input_files}_" if input_files else None
         # derived files: (path, which points, separator, columns: indices into a row of all_points.csv);
         # rewritten from all_points.csv on resume
         every, nll = list(range(len(self.header))), self.header.index("NLL")
@@ -120,7 +126,9 @@ class ResultStore:
         self._derived = [(self._derived_file(path, sep, columns), keep, columns)
                          for path, keep, sep, columns in self._derived_specs]
         self._spectra = None
-        if self.spectra_path is not None:
+        if self.input_files is not None:
+            self.input_files.parent.mkdir(exist_ok=True)
+        if self.spectra_path is not None and self.separate_spectra is None:
             if resume and self.spectra_path.is_file():
                 _truncate_after(self.spectra_path, SPECTRUM_END.encode())
             self._spectra = open(self.spectra_path, "a")
@@ -201,6 +209,11 @@ class ResultStore:
                                      if p.valid and p.spectrum is not None)
             self._spectra.flush()
             os.fsync(self._spectra.fileno())
+        for p in points:
+            if self.separate_spectra is not None and p.valid and p.spectrum is not None:
+                Path(f"{self.separate_spectra}{p.id}.slha").write_text(p.spectrum.rstrip() + "\n")
+            if self.input_files is not None and p.input_text is not None:
+                Path(f"{self.input_files}{p.id}.in").write_text(p.input_text)
 
     def append_iteration(self, record: Mapping[str, Any]) -> None:
         if self._iterations is None:

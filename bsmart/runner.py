@@ -48,6 +48,8 @@ class PointEvaluator:
     temp_root: Path | None
     keep_folders: bool = False
     store_spectra: bool = False  # return each valid point's spectrum as text (StoreAllPoints)
+    input_file: str | None = None  # return the text of this file of the point's folder (StoreInputs)
+    archive: str | None = None  # copy each point's folder to <archive><ID> (StoreEverything)
     on_code: Callable[[int], None] | None = None  # told which code starts (a worker's timeout clock)
 
     def __call__(self, task: Task) -> EvaluatedPoint:
@@ -56,7 +58,7 @@ class PointEvaluator:
         workdir = None
         values: dict[str, float] | None = None
         partial: dict[str, float] | None = None
-        error = spectrum = None
+        error = spectrum = input_text = None
         try:
             if self.chain.needs_workdir:
                 workdir = Path(tempfile.mkdtemp(prefix=f"point_{point_id}_", dir=self.temp_root))
@@ -68,11 +70,25 @@ class PointEvaluator:
         except Exception as exc:  # a bug must cost one point, not the scan
             error = f"{type(exc).__name__}: {exc}"
         finally:
-            if workdir is not None and not self.keep_folders:
-                shutil.rmtree(workdir, ignore_errors=True)
+            if workdir is not None:
+                input_text = self._keep(workdir, point_id)
+                if not self.keep_folders:
+                    shutil.rmtree(workdir, ignore_errors=True)
         point = self.make_point(point_id, variables, iteration, values, error, time.perf_counter() - start, partial)
-        point.spectrum = spectrum
+        point.spectrum, point.input_text = spectrum, input_text
         return point
+
+    def _keep(self, workdir: Path, point_id: int) -> str | None:
+        """What StoreEverything and StoreInputs keep of the point's folder (its input file's text);
+        a failure to copy is reported, and costs the point nothing."""
+        try:
+            if self.archive is not None:
+                shutil.copytree(workdir, f"{self.archive}{point_id}", dirs_exist_ok=True)
+            if self.input_file is not None and (workdir / self.input_file).is_file():
+                return (workdir / self.input_file).read_text(errors="replace")
+        except OSError as exc:
+            log.warning("point %d: could not keep its files: %s", point_id, exc)
+        return None
 
     def make_point(self, point_id: int, variables: dict[str, float], iteration: int,
                    values: Mapping[str, float] | None, error: str | None, seconds: float = 0.0,

@@ -139,14 +139,18 @@ def run_scan(input_path: str | Path, *, seed: int | None = None, debug: bool | N
         # scan's own default for it; no threshold at all means every valid point is good
         threshold = config.threshold if config.threshold is not None else settings.get("Threshold_Value")
         evaluator = PointEvaluator(config.chain, threshold, temp_root, keep_folders=config.debug,
-                                   store_spectra=config.store_spectra)
+                                   store_spectra=config.store_spectra,
+                                   input_file=config.chain.input_file if config.store_inputs else None,
+                                   archive=f"{run_dir / 'All_Outputs' / config.output_file}_"
+                                   if config.store_everything else None)
         observables = config.chain.observables
         executor = make_executor(config.raw, evaluator, config.cores, file, folder.journal)
         store = ResultStore(run_dir, config.space.names, list(observables),
                             [n for n, o in observables.items() if o.used], config.output_file, resume=resume,
                             store_spectra=config.store_spectra, store_invalid=config.store_invalid,
                             store_tabbed=config.store_tabbed, result_column=module.NewScan.result_column,
-                            accumulated=module.NewScan.accumulated)
+                            accumulated=module.NewScan.accumulated, separate_spectra=config.store_separate,
+                            input_files=config.run_name if evaluator.input_file else None)
         handler = _attach_log_file(run_dir / "bsmart.log")
         store.save_input(config.raw)
         # written now so that a run killed with SIGKILL can still be resumed with its seed

@@ -299,17 +299,48 @@ def test_zero_width_range_is_a_fixed_value(tmp_path: Path) -> None:
     assert len(rows) == 5 and {r["x2"] for r in rows} == {"12.5"}
 
 
-def test_bsmart_keys_that_do_nothing_yet_say_so(tmp_path: Path) -> None:
+def test_bsmart_keys_that_do_nothing_here_say_so(tmp_path: Path) -> None:
     data = {"Setup": {"Type": "Random", "RunName": "Quiet", "Points": 3, "Seed": 1, "StoreInputs": "True",
-                      "StoreSeparateFiles": "True", "StoreAllPoints": "False"},
+                      "StoreSeparateFiles": "True", "StoreAllPoints": "False", "Merge Results": "True"},
             "Variables": {"x1": {"RANGE": [0, 31.4]}, "x2": {"RANGE": [0, 31.4]}},
             "Codes": {"toy_targets": {"Observables": {"F2d": {"SCALING": "OFF"}}}}}
     path = write_json(tmp_path / "in.json", data)
     done = run_cli("run", str(path), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert "Setup.StoreInputs: bsmart does not write Input_Files/ yet" in done.stderr
-    assert "Setup.StoreSeparateFiles: bsmart does not write one spectrum file per point yet" in done.stderr
-    assert "StoreAllPoints" not in done.stderr  # switched off: nothing is missing
+    assert "Setup.StoreInputs: no code writes an input file from a template; nothing to store" in done.stderr
+    assert "Setup.StoreSeparateFiles: stores nothing without StoreAllPoints (as in BSMArt)" in done.stderr
+    assert "Setup.Merge Results: bsmart does not write per-rank files to merge" in done.stderr
+    assert sorted(p.name for p in (tmp_path / "Quiet").iterdir() if not p.name.startswith(".")) == [
+        "Spectrum_Files", "all_points.csv", "bsmart.log", "good_points.csv", "input.json", "summary.json"]
+
+
+def test_store_inputs_separate_files_and_everything_keep_each_points_files(tmp_path: Path) -> None:
+    """BSMArt's StoreInputs (Input_Files/<RunName>_<ID>.in, every point), StoreSeparateFiles
+    (Spectrum_Files/<Output File>_<ID>.slha, valid points) and StoreEverything (the point's
+    folder in All_Outputs/<Output File>_<ID>/), with the SPheno stand-in (mh = 110 + m0/20) and
+    mh VALID [115, 125]: m0 above 300 makes the point invalid."""
+    import pyslha
+
+    (tmp_path / "in.tpl").write_text("Block MINPAR\n    1   m0\n    2   m12\n")
+    data = {"Setup": {"Type": "Grid", "RunName": "Kept", "Output File": "Out", "StoreInputs": "True",
+                      "StoreAllPoints": "True", "StoreSeparateFiles": "True", "StoreEverything": "True"},
+            "Variables": {"m0": [100, 250, 400], "m12": [500]},
+            "Codes": {"SPheno": {"Command": str(REPO / "tests" / "data" / "spheno_standin.py"), "InputFile": "in.tpl",
+                                 "OutputFile": "SPheno.spc",
+                                 "Observables": {"mh": {"SLHA": ["MASS", [25]], "VALID": [115, 125]}}}}}
+    run_dir = _run(tmp_path, data)
+    rows = {r["ID"]: r for r in _rows(run_dir / "all_points.csv")}
+    assert [rows[i]["valid"] for i in "123"] == ["True", "True", "False"]
+    for point_id, row in rows.items():
+        kept = pyslha.read(str(run_dir / "Input_Files" / f"Kept_{point_id}.in"), ignorenomass=True)
+        assert kept.blocks["MINPAR"][1] == float(row["m0"])
+        folder = run_dir / "All_Outputs" / f"Out_{point_id}"
+        assert {"in.tpl", "SPheno.spc"} <= {p.name for p in folder.iterdir()}
+        separate = run_dir / "Spectrum_Files" / f"Out_{point_id}.slha"
+        assert separate.exists() == (row["valid"] == "True")
+        if separate.exists():
+            assert pyslha.read(str(separate), ignorenobr=True).blocks["MASS"][25] == pytest.approx(float(row["mh"]))
+    assert not (run_dir / "Spectrum_Files" / "Out").exists()  # separate files instead of one
 
 
 def test_bsmart_spheno_micromegas_chain_reads_omg_out(tmp_path: Path) -> None:

@@ -87,6 +87,11 @@ class Chain:
         return any(code.needs_workdir for code in self.codes)
 
     @property
+    def input_file(self) -> str | None:
+        """The file the first code that fills a template writes for a point (BSMArt's StoreInputs keeps it)."""
+        return next((c.input_file for c in self.codes if getattr(c, "template", None) is not None), None)
+
+    @property
     def isolated(self) -> bool:
         return any(code.isolated for code in self.codes)
 
