@@ -515,8 +515,9 @@ def build_config(raw: Mapping[str, Any], path: Path, seed: int | None = None, de
                         for key in ("StoreAllPoints", "Store Output Files"))  # BSMArt's two names for it
     store_invalid = parse_bool(setup.get("Store Invalid", False), "Setup.Store Invalid", file)
     store_tabbed = parse_bool(setup.get("Short", False), "Setup.Short", file)
-    store_separate, store_inputs, store_everything = (parse_bool(setup.get(key, False), f"Setup.{key}", file)
-                                                      for key in ("StoreSeparateFiles", "StoreInputs", "StoreEverything"))
+    store_separate, store_inputs, store_everything = (
+        parse_bool(setup.get(key, False), f"Setup.{key}", file)
+        for key in ("StoreSeparateFiles", "StoreInputs", "StoreEverything"))
     store_spectra = store_spectra or store_everything  # as BSMArt
     if store_separate and not store_spectra:
         warnings.append(f"{file}: Setup.StoreSeparateFiles: stores nothing without StoreAllPoints (as in BSMArt)")

@@ -35,6 +35,16 @@ def _is_number(text: str) -> bool:
         return False
 
 
+def section_name(line: str) -> str | None:
+    """What an SLHA line starts: a block (its name, upper case), a DECAY or XSECTION section
+    (""), or nothing (None: an entry, a comment, a blank line)."""
+    code = line.partition("#")[0]
+    block = _BLOCK_RE.match(code)
+    if block:
+        return block.group(1).upper()
+    return "" if _SECTION_RE.match(code) else None
+
+
 def format_value(value: float) -> str:
     return f"{float(value): .{CODE_DIGITS - 1}E}"
 
@@ -100,11 +110,12 @@ class Template:
         block: str | None = None
         for lineno, line in enumerate(text.splitlines(), 1):
             code, _, comment = line.partition("#")
-            if _BLOCK_RE.match(code):
-                block = _BLOCK_RE.match(code).group(1).upper()
+            section = section_name(code)
+            if section:
+                block = section
                 self._lines.append(line)
                 continue
-            if _SECTION_RE.match(code):
+            if section == "":
                 block = None
             if block is None or not code.strip():
                 self._lines.append(line)
@@ -147,7 +158,6 @@ class Template:
     def set_entry(self, block: str, indices: tuple[int, ...], entry: _Entry) -> None:
         """Replace an entry, or add it to its block (adding the block if needed)."""
         last_in_block = None
-        current = None
         for i, line in enumerate(self._lines):
             if isinstance(line, _Entry):
                 if line.block == block and line.indices == indices:
@@ -155,10 +165,8 @@ class Template:
                     return
                 if line.block == block:
                     last_in_block = i
-            elif _BLOCK_RE.match(line.partition("#")[0]):
-                current = _BLOCK_RE.match(line.partition("#")[0]).group(1).upper()
-                if current == block:
-                    last_in_block = i
+            elif section_name(line) == block:  # the block's header line
+                last_in_block = i
         if last_in_block is None:
             self._lines.append(f"Block {block}")
             self._lines.append(entry)

@@ -61,8 +61,8 @@ class HiggsTools(LibraryTool):
         hb, hs_chi2 = bounds(predictions), float(signals(predictions))
         count = int(signals.observableCount())
         limits = hb.selectedLimits
-        entries = [(1, int(hb.allowed), "HB result (0/1)"),
-                   (2, max((float(limit.obsRatio()) for limit in limits.values()), default=0.0), "HB maximum obs ratio"),
+        largest = max((float(limit.obsRatio()) for limit in limits.values()), default=0.0)
+        entries = [(1, int(hb.allowed), "HB result (0/1)"), (2, largest, "HB maximum obs ratio"),
                    (11, hs_chi2, "HS chi2"), (12, count, "HS number of observables"),
                    (13, float(chi2.sf(hs_chi2, count)), "BSMArt Inferred HS pval")]
         for particle, limit in limits.items():

@@ -12,7 +12,6 @@ direct-detection exclusion from omg.out's relic density and nucleon cross sectio
 
 from __future__ import annotations
 
-import re
 import shutil
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -23,17 +22,17 @@ from bsmart.codes.tools._dd_limits import allowed
 from bsmart.codes.tools._library import parse_pdgs
 from bsmart.errors import CodeError, ConfigError
 from bsmart.settings import parse_bool
-from bsmart.slha import read_slha, slha_value
+from bsmart.slha import read_slha, section_name, slha_value
 
 KEYS = {"LSP", "Cross-sections", "DD_Limits"}
-_SECTION = re.compile(r"^\s*(block|decay|xsection)\b", re.IGNORECASE)
 
 
 def as_slha(text: str) -> str:
     """omg.out as SLHA: a Block line, and each entry indented; the Block, DECAY and XSECTION
     sections that BSMArt's cross-section drivers write after the entries stay as they are."""
     return "BLOCK DARKMATTER # MicrOmegas\n" + "".join(
-        line if _SECTION.match(line) or not line.strip() else f" {line.lstrip()}" for line in text.splitlines(True))
+        line if section_name(line) is not None or not line.strip() else f" {line.lstrip()}"
+        for line in text.splitlines(True))
 
 
 class MicrOmegas(ExternalCode):

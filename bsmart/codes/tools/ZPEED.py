@@ -89,9 +89,9 @@ class ZPEED(LibraryTool):
 
     @staticmethod
     def _zprime(zpeed: dict[str, ModuleType], model: dict[str, float]) -> tuple[float, float, float]:
-        xi, spectra = zpeed["ATLAS_13TeV_calibration"].xi_function, zpeed["dileptons_functions"]
+        xi, dileptons = zpeed["ATLAS_13TeV_calibration"].xi_function, zpeed["dileptons_functions"]
         window = (model["MZp"] - 3 * model["Gamma"], model["MZp"] + 3 * model["Gamma"])
-        for differential in (spectra.dsigmadmll_wint, spectra.dsigmadmll):  # with interference first
+        for differential in (dileptons.dsigmadmll_wint, dileptons.dsigmadmll):  # with interference first
             try:
                 chi2 = zpeed["ATLAS_13TeV"].calculate_chi2(lambda x: xi(x, "ee") * differential(x, model, "ee"),
                                                            lambda x: xi(x, "mm") * differential(x, model, "mm"),

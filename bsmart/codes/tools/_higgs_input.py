@@ -17,7 +17,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from bsmart.errors import CodeError
-from bsmart.slha import slha_value
+from bsmart.slha import section_name, slha_value
 
 FERMIONS = {1: "d", 2: "u", 3: "s", 4: "c", 5: "b", 6: "t", 11: "e", 13: "mu", 15: "tau"}
 NEUTRINOS = (12, 14, 16)
@@ -32,10 +32,12 @@ def coupling_blocks(text: str) -> tuple[dict[tuple[int, ...], float], dict[tuple
     fermions: dict[tuple[int, ...], tuple[float, float]] = {}
     block = ""
     for line in text.splitlines():
+        section = section_name(line)
+        if section is not None:
+            block = section
+            continue
         items = line.partition("#")[0].split()
-        if items and items[0].upper() in ("BLOCK", "DECAY", "XSECTION"):
-            block = items[1].upper() if len(items) > 1 and items[0].upper() == "BLOCK" else ""
-        elif items and block.endswith("HIGGSCOUPLINGSBOSONS"):
+        if items and block.endswith("HIGGSCOUPLINGSBOSONS"):
             n = int(items[1])
             bosons[tuple(sorted(int(p) for p in items[2:2 + n]))] = float(items[0])
         elif items and block.endswith("HIGGSCOUPLINGSFERMIONS"):
