@@ -338,6 +338,7 @@ def _resolve_command(command: Any, base_dir: Path, where: str, file: str) -> lis
         raise ConfigError(f"expected a command string or list of strings, got {command!r}", file=file, where=where)
     if not args:
         raise ConfigError("command is empty", file=file, where=where)
+    args[1:] = [str(Path(a).expanduser()) if a.startswith("~") else a for a in args[1:]]  # as BSMArt's shell does
     program = Path(args[0]).expanduser()
     if "/" in args[0] or args[0].startswith("~"):
         program = program if program.is_absolute() else (base_dir / program).resolve()
@@ -404,14 +405,15 @@ def parse_code(name: str, spec: Any, ctx: dict[str, Any]) -> Code | None:
         return ToyTargets(name, settings=spec, variable_names=ctx["variable_names"], **common)
     if tool is not None and not getattr(tool, "NEEDS_COMMAND", True):  # a Python library, run in-process
         return tool.build(name, spec, common, ctx)
-    if "Command" not in spec and user_tool is None:
+    runs_program = user_tool is None and getattr(tool, "RUNS_PROGRAM", True)  # pass_tool only fills its template
+    if "Command" not in spec and runs_program:
         reason = not_built_in(name)
         if reason:
             raise ConfigError(reason, file=file, where=where)
         raise ConfigError("needs \"Function\" (a Python code), \"Command\" (a program), the name of one of "
                           f"BSMArt's tools, or a user tool {Path('Tools') / (name + '.py')} next to the input file",
                           file=file, where=where)
-    command = _resolve_command(spec["Command"], base_dir, f"{where}.Command", file) if user_tool is None else []
+    command = _resolve_command(spec["Command"], base_dir, f"{where}.Command", file) if runs_program else []
     input_file = spec.get("InputFile")
     output_file = spec.get("OutputFile")
     template = None

@@ -478,6 +478,7 @@ def test_bsmart_tools_not_built_in_are_named_in_one_line(tmp_path: Path) -> None
     (tmp_path / "job" / "tpl.in").write_text("Block MINPAR\n    1   MH\n")
     done = run_cli("run", str(write_json(tmp_path / "job" / "in.json", data)), cwd=tmp_path / "job")
     assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1, done.stderr
-    assert ("Codes.anyBSM: BSMArt's anyBSM tool is not built into bsmart yet (built in: HiggsTools, MicrOmegas, "
-            "SPheno, ZPEED, Zprime, flavio)") in done.stderr
+    assert ("Codes.anyBSM: BSMArt's anyBSM tool is not built into bsmart yet (built in: FlexibleSUSY, HiggsBounds, "
+            "HiggsSignals, HiggsTools, MicrOmegas, SPheno, VacStab, VevaciousPlusPlus, ZPEED, Zprime, flavio, "
+            "pass_tool)") in done.stderr
     assert not (tmp_path / "job" / "run01").exists()

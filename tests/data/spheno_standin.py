@@ -9,7 +9,8 @@ model's inputs (EXTPAR 62, lambda) the masses its BSMArt example reads, a Z' at 
 (ESIXRUNIN 11) and its decays.
 Every spectrum has the scalars' decays, the top's decay to the charged scalar 37, and the
 HiggsBounds-5 effective couplings (HiggsCouplingsBosons / HiggsCouplingsFermions: value first) that
-SARAH's SPheno writes: 25 SM-like with effc_WW = 1 - m0 / 40000, 36 CP-odd."""
+SARAH's SPheno writes: 25 SM-like with effc_WW = 1 - m0 / 40000, 36 CP-odd; and, beside the
+spectrum, the HiggsBounds input files MH_GammaTot.dat (25, 35, 45, 36) and MHplus_GammaTot.dat."""
 import sys
 
 import pyslha
@@ -72,3 +73,8 @@ with open(out, "w") as fh:
              "Block HiggsCouplingsFermions # \n"
              "     1.00000000E+00    0.00000000E+00    3    25     5     5   # h-b-b\n"
              "     0.00000000E+00    1.00000000E+00    3    36     5     5   # A-b-b\n")
+with open("MH_GammaTot.dat", "w") as fh:  # HiggsBounds' input files, in the working folder
+    fh.write(f"     1 {110 + m0 / 20:16.8E} {m12 + 80:16.8E} {a0 + 180:16.8E} {m12 + 90:16.8E}"
+             "  4.10000000E-03  1.00000000E+00  1.00000000E+00  1.00000000E+00\n")
+with open("MHplus_GammaTot.dat", "w") as fh:
+    fh.write(f"     1 {m12 + 100:16.8E}  1.00000000E+00\n")
