@@ -31,10 +31,9 @@ MISSING_SCAN = {  # file -> BSMArt's scan that bsmart does not have yet (issue 1
 }
 ONE_LINE_ERROR = {  # file -> the error it ends in
     "AuxFiles/BSMArt_basetemplate.json": "Setup.Type: scan name must be a string, got ''",
-    "E6AFH/CSV_High_E6AFH.json": "Codes.SModelS: BSMArt's SModelS tool is not built into bsmart yet",
     "anyBSM/random.json": "Codes.SPheno.Command: program /dev/shm/BSMART_Temp/SPhenoTHDMII does not exist",
 }
-RUNS = ("DiracGauginos/DiracGauginos_Random.json", "Minimise/Fitting_MSSM_mh.json", "SMSQQ/SMSQQ_Grid.json",
+RUNS = ("DiracGauginos/DiracGauginos_Random.json", "E6AFH/CSV_High_E6AFH.json", "Minimise/Fitting_MSSM_mh.json", "SMSQQ/SMSQQ_Grid.json",
         "SMSQQ/SMSQQ_Random.json", "SMSSM/SMSSM_Grid.json", "ValidityCheck/validity_MSSM.json")
 
 
@@ -52,6 +51,17 @@ def _own_console_handlers():
     logger.handlers[:] = handlers
     logger.setLevel(level)
     logger.propagate = propagate
+
+
+E6AFH_PARTICLES = {31: (0, 3), 35: (0, 1), 45: (0, 1), 36: (0, 1), 37: (3, 1), 81: (3, 1), 82: (0, 1), 84: (0, 1),
+                   1000081: (0, 2), 1000082: (0, 2), 2000266: (3, 2), 1000023: (0, 2), 1000024: (3, 2),
+                   2000253: (3, 2)}  # the SPheno stand-in's E6AFH states: (3 x charge, spin states)
+
+
+def _qnumbers(particles: dict[int, tuple[int, int]]) -> str:
+    """SModelS' QNUMBERS blocks (the model file a BSMArt user gives SModelS) for colourless states."""
+    return "".join(f"BLOCK QNUMBERS {pdg} # state {pdg}\n  1 {charge}\n  2 {spin}\n  3 1\n  4 {int(charge != 0)}\n"
+                   for pdg, (charge, spin) in particles.items())
 
 
 @pytest.fixture
@@ -73,6 +83,14 @@ def job(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
             for dataset in ("HiggsBounds Dataset", "HiggsSignals Dataset"):
                 if str(spec.get(dataset, "")).startswith("~/"):
                     (home / spec[dataset][2:]).mkdir(parents=True, exist_ok=True)
+            if name == "SModelS" and spec["Parameter file"].startswith("~/"):  # the user's parameters.ini and model, on tests/data/smodels' toy database
+                parameters = home / spec["Parameter file"][2:]
+                parameters.parent.mkdir(parents=True, exist_ok=True)
+                if not (tmp_path / "smodels-database").exists():
+                    shutil.copytree(DATA / "smodels" / "database", tmp_path / "smodels-database")
+                parameters.write_text((DATA / "smodels" / "parameters.ini").read_text().replace(
+                    "path = database", f"path = {tmp_path / 'smodels-database'}"))
+                (path.parent / spec["QNUMBERS file"]).write_text(_qnumbers(E6AFH_PARTICLES))
     monkeypatch.setenv("HOME", str(home))
     return tmp_path / "job"
 
@@ -154,20 +172,19 @@ def test_an_example_with_its_program_missing_names_it(job: Path, capsys, monkeyp
     assert "Codes.SPheno.Command: program " in err and "SPheno-4.0.5/bin/SPhenoSMSSM does not exist" in err
 
 
-def test_e6afh_chain_runs_zpeed_zprime_and_higgstools(job: Path, monkeypatch) -> None:
-    """CSV_High_E6AFH.json re-evaluates BSMArt's own points (E6AFH_points.csv) through SPheno,
-    MicrOmegas' cross-section driver, ZPEED, Zprime, HiggsTools and SModelS. Without SModelS (not
-    built in yet: the file itself ends in that line), the rest of the chain runs on the stand-ins,
-    ZPEED's own source and the HiggsTools stand-in package, to BSMArt's columns."""
+def test_e6afh_chain_runs_zpeed_zprime_higgstools_and_smodels(job: Path, monkeypatch) -> None:
+    """CSV_High_E6AFH.json, unchanged, re-evaluates BSMArt's own points (E6AFH_points.csv) through
+    SPheno, MicrOmegas' cross-section driver, ZPEED, Zprime, HiggsTools and SModelS, on the
+    stand-ins, ZPEED's own source, the HiggsTools stand-in package and SModelS (PyPI) with a toy
+    database whose one result (gluinos) does not apply to a Z': r = 0, as SModelS finds."""
+    pytest.importorskip("smodels", reason="SModelS is an optional extra: pip install bsmart[smodels]")
     monkeypatch.syspath_prepend(str(DATA / "higgstools_standin"))
-    data = json.loads((job / "E6AFH" / "CSV_High_E6AFH.json").read_text())
-    del data["Codes"]["SModelS"]
-    (job / "E6AFH" / "no_smodels.json").write_text(json.dumps(data))
-    summary, rows = _run(job, "E6AFH/no_smodels.json", monkeypatch, max_evaluations=3, setup={"Cores": 2})
+    summary, rows = _run(job, "E6AFH/CSV_High_E6AFH.json", monkeypatch, max_evaluations=3, setup={"Cores": 2})
     assert summary["evaluations"] == 3 and summary["valid"] == 3
     bsmart_columns = list(_rows(job / "E6AFH" / "E6AFH_points.csv")[0])
-    assert set(bsmart_columns) - set(rows[0]) == {"SModelSr", "SModelSrm1", "Result"}
+    assert set(bsmart_columns) - set(rows[0]) == {"Result"}  # BSMArt's read_csv has no NLL column of its own
     for row in rows:
         assert float(row["mZp"]) == pytest.approx(0.32 * float(row["vs"]), rel=1e-7)
         assert 0 < float(row["CLs"]) <= 1 and float(row["loglike"]) >= 0 and float(row["zplim"]) > 0
+        assert (float(row["SModelSr"]), float(row["SModelSrm1"])) == (0.0, -1.0)
         assert float(row["HBobsr"]) == pytest.approx(0.1)  # the charged scalar's 10 * BR(t -> H+ b)

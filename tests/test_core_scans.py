@@ -479,6 +479,6 @@ def test_bsmart_tools_not_built_in_are_named_in_one_line(tmp_path: Path) -> None
     done = run_cli("run", str(write_json(tmp_path / "job" / "in.json", data)), cwd=tmp_path / "job")
     assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert ("Codes.anyBSM: BSMArt's anyBSM tool is not built into bsmart yet (built in: FlexibleSUSY, HiggsBounds, "
-            "HiggsSignals, HiggsTools, MicrOmegas, SPheno, VacStab, VevaciousPlusPlus, ZPEED, Zprime, flavio, "
+            "HiggsSignals, HiggsTools, MicrOmegas, SModelS, SPheno, VacStab, VevaciousPlusPlus, ZPEED, Zprime, flavio, "
             "pass_tool)") in done.stderr
     assert not (tmp_path / "job" / "run01").exists()

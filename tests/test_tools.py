@@ -199,3 +199,47 @@ def test_higgstools_missing_package_or_dataset_is_one_line(tmp_path: Path, monke
     with pytest.raises(ConfigError, match=r"Codes.HiggsTools.HiggsBounds Dataset: no dataset folder hbdataset"):
         run_scan(tmp_path / "in.json", output_dir=tmp_path)
     assert not (tmp_path / "Higgs").exists()
+
+
+def _smodels_job(tmp_path: Path) -> Path:
+    """tests/data/smodels (a toy database, its parameters.ini, QNUMBERS of a gluino and a
+    neutralino) copied beside a Grid over the gluino mass, pass_tool making the spectrum."""
+    shutil.copytree(DATA / "smodels", tmp_path / "smodels")
+    shutil.copy(DATA / "smodels" / "gluino.tpl", tmp_path / "gluino.slha")
+    data = {"Setup": {"Type": "Grid", "RunName": "SModelS", "Cores": 2, "Spectrum File": "gluino.slha"},
+            "Variables": {"mg": [1400, 1800, 3400], "mlsp": [400]},
+            "Codes": {"pass_tool": {"InputFile": "gluino.slha"},
+                      "SModelS": {"Parameter file": "smodels/parameters.ini", "QNUMBERS file": "smodels/qnumbers.slha",
+                                  "Run": "True",
+                                  "Observables": {"SModelSr": {"SLHA": ["SMODELS", [1]], "SCALING": "OFF"},
+                                                  "SModelSrm1": {"SLHA": ["SMODELS", [2]], "SCALING": "OFF"}}}}}
+    (tmp_path / "in.json").write_text(json.dumps(data))
+    return tmp_path / "in.json"
+
+
+def test_smodels_finds_the_r_of_the_result_that_applies(tmp_path: Path) -> None:
+    """A 100 fb gluino pair, each gluino -> d d~ neutralino (400 GeV), against the toy result's
+    upper limit 0.02 + 0.03 mlsp / mg pb: r = 3.5 at mg = 1400 and 3.75 at 1800 (on the
+    grid's nodes, up to SModelS' interpolation); above the grid (3400) no result applies: r = 0."""
+    pytest.importorskip("smodels", reason="SModelS is an optional extra: pip install bsmart[smodels]")
+    summary = run_scan(_smodels_job(tmp_path), output_dir=tmp_path)
+    assert summary["valid"] == 3, summary
+    rows = {float(r["mg"]): r for r in _rows(tmp_path / "SModelS" / "all_points.csv")}
+    for mg, expected in ((1400.0, 100 / (20 + 30 * 400 / 1400)), (1800.0, 100 / (20 + 30 * 400 / 1800)),
+                         (3400.0, 0.0)):
+        assert float(rows[mg]["SModelSr"]) == pytest.approx(expected, rel=2e-4, abs=1e-12)
+        assert float(rows[mg]["SModelSrm1"]) == pytest.approx(expected - 1, rel=2e-4)
+
+
+def test_smodels_without_its_parameters_or_database_is_one_line(tmp_path: Path) -> None:
+    pytest.importorskip("smodels", reason="SModelS is an optional extra: pip install bsmart[smodels]")
+    path = _smodels_job(tmp_path)
+    (tmp_path / "smodels" / "parameters.ini").write_text(
+        (tmp_path / "smodels" / "parameters.ini").read_text().replace("path = database", "path = nowhere"))
+    with pytest.raises(ConfigError, match=r"Codes.SModelS.Parameter file: .*parameters.ini: \[database\] path nowhere "
+                                          r"does not exist"):
+        run_scan(path, output_dir=tmp_path)
+    (tmp_path / "smodels" / "parameters.ini").unlink()
+    with pytest.raises(ConfigError, match=r"Codes.SModelS.Parameter file: no file or folder .*parameters.ini"):
+        run_scan(path, output_dir=tmp_path)
+    assert not (tmp_path / "SModelS").exists()
