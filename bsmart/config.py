@@ -604,9 +604,13 @@ def build_config(raw: Mapping[str, Any], path: Path, seed: int | None = None, de
         observables[name] = obs
     for code in codes:
         for name, obs in code.observables.items():
-            if name in observables:
-                raise ConfigError("declared twice (globally or in two codes)", file=file,
-                                  where=f"Codes.{code.name}.Observables.{name}")
+            if name in observables:  # as BSMArt: the last declaration is used (a code's over a global one)
+                earlier = observables[name].code
+                ctx["warnings"].append(f"{file}: Codes.{code.name}.Observables.{name}: also declared in "
+                                       f"{f'Codes.{earlier}.Observables' if earlier else 'Observables'}; "
+                                       f"this declaration is used, as in BSMArt")
+                if earlier:
+                    next(c for c in codes if c.name == earlier).observables.pop(name)
             if obs.slha is not None and not code.writes_slha:
                 raise ConfigError("reads an SLHA entry but this code has no OutputFile", file=file,
                                   where=f"Codes.{code.name}.Observables.{name}")

@@ -467,18 +467,13 @@ def test_fitting_mistakes_are_one_line_errors(tmp_path: Path) -> None:
 
 
 def test_bsmart_tools_not_built_in_are_named_in_one_line(tmp_path: Path) -> None:
-    """BSMArt's anyBSM/random.json (SPheno, HiggsTools, anyBSM; VALID [1] as BSMArt writes an
-    exact value): the SPheno path is pointed at the stand-in, the rest unchanged. The run stops
-    before any point with one line naming anyBSM and what to do instead."""
-    import shutil
-
-    shutil.copytree(Path(__file__).parent / "data" / "bsmart_examples" / "anyBSM", tmp_path / "job")
-    data = json.loads((tmp_path / "job" / "random.json").read_text())
-    data["Codes"]["SPheno"]["Command"] = str(Path(__file__).parent / "data" / "spheno_standin.py")
-    (tmp_path / "job" / "tpl.in").write_text("Block MINPAR\n    1   MH\n")
-    done = run_cli("run", str(write_json(tmp_path / "job" / "in.json", data)), cwd=tmp_path / "job")
+    """A code named as one of BSMArt's tools that bsmart does not have (resummino) stops the run
+    before any point with one line naming it and what to do instead."""
+    data = {"Setup": {"Type": "Random", "RunName": "run01", "Points": 2},
+            "Variables": {"x": {"RANGE": [0, 1]}}, "Codes": {"resummino": {"Run": "True"}}}
+    done = run_cli("run", str(write_json(tmp_path / "in.json", data)), cwd=tmp_path)
     assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1, done.stderr
-    assert ("Codes.anyBSM: BSMArt's anyBSM tool is not built into bsmart yet (built in: FlexibleSUSY, HiggsBounds, "
-            "HiggsSignals, HiggsTools, MicrOmegas, SModelS, SPheno, VacStab, VevaciousPlusPlus, ZPEED, Zprime, flavio, "
-            "pass_tool)") in done.stderr
-    assert not (tmp_path / "job" / "run01").exists()
+    assert ("Codes.resummino: BSMArt's resummino tool is not built into bsmart yet (built in: FlexibleSUSY, "
+            "HiggsBounds, HiggsSignals, HiggsTools, MicrOmegas, SModelS, SPheno, VacStab, VevaciousPlusPlus, ZPEED, "
+            "Zprime, anyBSM, flavio, pass_tool); run its program as a \"Command\"") in done.stderr
+    assert not (tmp_path / "run01").exists()

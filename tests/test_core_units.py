@@ -249,3 +249,20 @@ def test_direct_detection_exclusion_as_bsmart() -> None:
     assert allowed(1500, 0.1, 0, 0, 1e-4, 1e-4) == 1  # no spin-dependent limit above 1001 GeV
     assert allowed(100, 0.13, 0, 0, 0, 0) == 0  # overabundant
     assert allowed(1.5, 0.1, 1, 1, 1, 1) == 1 and allowed(20_000, 0.1, 1, 1, 1, 1) == 1  # outside the curves
+
+
+def test_an_observable_declared_again_takes_the_last_declaration_as_bsmart(tmp_path: Path) -> None:
+    """BSMArt merges each code's observables into the global ones, so a name declared in both
+    (anyBSM/random.json's MW) or in two codes keeps its last declaration: here the second code's
+    VALID, not the global FUNCTION's nor the first code's; each repeat is a warning."""
+    data = {"Setup": {"Type": "Random", "Points": 1}, "Variables": {"x": {"RANGE": [0, 1]}},
+            "Observables": {"y": {"FUNCTION": "2 * x"}},
+            "Codes": {"first": {"Function": "math:sqrt", "Observables": {"y": {"FUNCTION": "3 * x"}}},
+                      "second": {"Function": "math:sqrt", "Observables": {"y": {"FUNCTION": "x", "VALID": [0, 0.5]}}}}}
+    config = load_config(write_json(tmp_path / "in.json", data))
+    chain = config.chain
+    assert [list(c.observables) for c in chain.codes] == [[], ["y"]] and chain.global_observables == {}
+    assert chain.codes[1].observables["y"].valid == (0, 0.5)
+    assert [w.split(": ", 1)[1] for w in config.warnings] == [
+        "Codes.first.Observables.y: also declared in Observables; this declaration is used, as in BSMArt",
+        "Codes.second.Observables.y: also declared in Codes.first.Observables; this declaration is used, as in BSMArt"]

@@ -243,3 +243,28 @@ def test_smodels_without_its_parameters_or_database_is_one_line(tmp_path: Path) 
     with pytest.raises(ConfigError, match=r"Codes.SModelS.Parameter file: no file or folder .*parameters.ini"):
         run_scan(path, output_dir=tmp_path)
     assert not (tmp_path / "SModelS").exists()
+
+
+def test_anybsm_example_computes_kappa_lambda(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """BSMArt's anyBSM/random.json (SPheno, HiggsTools, anyBSM) with its three machine paths
+    (SPheno's /dev/shm program, HiggsTools' /itp datasets) pointed here and the template it does
+    not ship written. anyBSM's models are fetched from gitlab on first use, so a stand-in package
+    (tests/data/anybsm_standin: anyBSM's calls, made-up physics) takes its place: the variables
+    reach it through setparameters' expressions, and BSMArt's "quiet": "True" arrives as a bool."""
+    monkeypatch.syspath_prepend(str(DATA / "higgstools_standin"))
+    monkeypatch.syspath_prepend(str(DATA / "anybsm_standin"))
+    shutil.copytree(EXAMPLES / "anyBSM", tmp_path / "job")
+    data = json.loads((tmp_path / "job" / "random.json").read_text())
+    data["Codes"]["SPheno"]["Command"] = str(DATA / "spheno_standin.py")
+    for key in ("HiggsBounds Dataset", "HiggsSignals Dataset"):
+        (tmp_path / key.split()[0]).mkdir()
+        data["Codes"]["HiggsTools"][key] = str(tmp_path / key.split()[0])
+    (tmp_path / "job" / "tpl.in").write_text("Block MINPAR\n    1   400\n    2   MA\n")  # mh = 130 for HSchi2
+    (tmp_path / "job" / "in.json").write_text(json.dumps(data))
+    monkeypatch.chdir(tmp_path / "job")
+    summary = run_scan(tmp_path / "job" / "in.json", setup={"Points": 4, "Cores": 2, "Seed": 5})
+    assert summary["valid"] == 4, summary
+    for row in _rows(Path(summary["run_dir"]) / "all_points.csv"):
+        mh, ma, mhp, m = (float(row[k]) for k in ("MH", "MA", "MHp", "M"))
+        loop = 190.0 * (2 - float(row["SinBmA"]) ** 2) + (mh ** 2 + ma ** 2 + mhp ** 2 - 3 * m ** 2) ** 2 / 1e12
+        assert float(row["kappalam"]) == pytest.approx(loop / 187.2818, rel=1e-7)

@@ -4,7 +4,7 @@ spectrum in SPheno's layout (SPINFO, MINPAR echoed, MASS with comments), with ma
 that depend on MINPAR: mh = 110 + m0 / 20, mH1 = m12 + 80, mH2 = A0 + 180 and, given m12, the
 neutralino 1000022 at 0.4 m12 (MSSM-like inputs);
 for the SM_SQQ model's inputs (MINPAR 22-24: mass-squared terms) the scalars 105, 103, 55 get
-their square roots, with the tree-level unitarity blocks SPheno writes for it; for the E6AFH
+their square roots; every spectrum has the W mass and SARAH's tree-level unitarity blocks; for the E6AFH
 model's inputs (EXTPAR 62, lambda) the masses its BSMArt example reads, a Z' at 0.32 vS
 (ESIXRUNIN 11) and its decays.
 Every spectrum has the scalars' decays, the top's decay to the charged scalar 37, and the
@@ -42,9 +42,9 @@ with open(out, "w") as fh:
             fh.write(f"   {pdg:7d}     {abs(square) ** 0.5:16.8E}  # scalar {pdg}\n")
     fh.write(f"        36     {m12 + 90:16.8E}  # Ah_2\n        37     {m12 + 100:16.8E}  # Hm_2\n")
     mzp = 0.32 * vs
+    fh.write("        24     8.03590000E+01  # VWp\n")
     if 62 in extpar:  # E6AFH
-        fh.write("        24     8.03590000E+01  # VWp\n"
-                 f"        31     {mzp:16.8E}  # VZp\n   1000024     {0.2 * m12 + 250:16.8E}  # Cha_1\n"
+        fh.write(f"        31     {mzp:16.8E}  # VZp\n   1000024     {0.2 * m12 + 250:16.8E}  # Cha_1\n"
                  f"   1000023     {0.2 * m12 + 250:16.8E}  # Chi_2\n   2000253     {1.2 * m12 + 2000:16.8E}  # Fe4\n"
                  f"        82     {m0:16.8E}  # HI0_1\n        84     {1.4 * m0:16.8E}  # HI0_2\n"
                  f"        81     {1.4 * m0:16.8E}  # HIp_1\n   1000081     {extpar[62]:16.8E}  # ChiP_1\n"
@@ -53,10 +53,9 @@ with open(out, "w") as fh:
                  f"DECAY        31     {0.03 * mzp:16.8E}   # VZp\n     2.00000000E-01    2     6    -6\n"
                  "     4.00000000E-01    2     1    -1\n     2.00000000E-01    2     5    -5\n"
                  "     1.00000000E-01    2    11   -11\n     1.00000000E-01    2    13   -13\n")
-    if squares[55] is not None:
-        fh.write("Block TREELEVELUNITARITY # \n     0    1.00000000E+00  # ok\n"
-                 "Block TREELEVELUNITARITYwTRILINEARS # \n     0    1.00000000E+00  # ok\n"
-                 "     1    2.50000000E-01  # max |a0|\n")
+    fh.write("Block TREELEVELUNITARITY # \n     0    1.00000000E+00  # ok\n     1    2.50000000E-01  # max |a0|\n"
+             "Block TREELEVELUNITARITYwTRILINEARS # \n     0    1.00000000E+00  # ok\n"
+             "     1    2.50000000E-01  # max |a0|\n")
     fh.write("DECAY        25     4.10000000E-03   # hh_1\n     6.00000000E-01    2     5    -5\n"
              "     2.50000000E-01    2    24   -24\n     1.00000000E-01    2    15   -15\n"
              "     5.00000000E-02    2  1000022  1000022\n")
