@@ -112,3 +112,33 @@ def test_flexiblesusy_and_pass_tool_make_the_spectrum(tmp_path: Path) -> None:
     (tmp_path / "card.json").write_text(json.dumps(data))
     assert run_scan(tmp_path / "card.json", output_dir=tmp_path)["valid"] == 2
     assert [float(r["m0back"]) for r in _rows(tmp_path / "Card" / "all_points.csv")] == [100.0, 400.0]
+
+
+def test_resummino_runs_once_per_process_at_the_points_energy(tmp_path: Path) -> None:
+    """Two processes (neutralino pair; A + H+), CMS an expression of a variable: Block RESUMMINO
+    entries 1-3 and 11-13 from the stand-in's JSON (lo = (sqrt(s)/13 TeV)^2 (1 TeV/(m1 + m2))^4
+    pb, with the SPheno stand-in's m(chi1) = 0.4 m12, mA = m12 + 90, mH+ = m12 + 100); a process
+    resummino cannot compute (no mass for its particle) makes the point invalid with its words."""
+    (tmp_path / "in.tpl").write_text("Block MINPAR\n    1   m0\n    2   m12\n")
+    data = {"Setup": {"Type": "Grid", "RunName": "XS", "Cores": 2, "Spectrum File": "SPheno.spc.MSSM"},
+            "Variables": {"m0": [100], "m12": [1000, 1500], "sqrts": [13000, 14000]},
+            "Codes": {"SPheno": {"Command": str(DATA / "spheno_standin.py"), "InputFile": "in.tpl",
+                                 "OutputFile": "SPheno.spc.MSSM"},
+                      "resummino": {"Command": str(DATA / "resummino_standin.py"), "CMS": "sqrts",
+                                    "Processes": [[1000022, 1000022], [36, 37]],
+                                    "Observables": {"lo0": _off("RESUMMINO", 1), "nll0": _off("RESUMMINO", 3),
+                                                    "nlo1": _off("RESUMMINO", 12)}}}}
+    (tmp_path / "in.json").write_text(json.dumps(data))
+    assert run_scan(tmp_path / "in.json", output_dir=tmp_path)["valid"] == 4
+    for row in _rows(tmp_path / "XS" / "all_points.csv"):
+        m12, energy = float(row["m12"]), (float(row["sqrts"]) / 13000) ** 2
+        assert float(row["lo0"]) == pytest.approx(energy * (1000 / (0.8 * m12)) ** 4, rel=1e-6)
+        assert float(row["nll0"]) == pytest.approx(1.4 * float(row["lo0"]), rel=1e-6)
+        assert float(row["nlo1"]) == pytest.approx(1.3 * energy * (1000 / (2 * m12 + 190)) ** 4, rel=1e-6)
+    data["Codes"]["resummino"]["Processes"].append([1000021, 1000021])
+    data["Setup"]["RunName"] = "Gluinos"
+    (tmp_path / "in.json").write_text(json.dumps(data))
+    with pytest.raises(ScanError, match="every one of the 4 evaluated points failed"):
+        run_scan(tmp_path / "in.json", output_dir=tmp_path)
+    for row in _rows(tmp_path / "Gluinos" / "all_points.csv"):
+        assert row["error"].startswith("resummino exited with status 1: error: particle [1000021, 1000021] has no mass")

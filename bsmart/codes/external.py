@@ -75,17 +75,27 @@ class ExternalCode(Code):
         # input in place (OutputFile == InputFile, e.g. adding HiggsTools blocks) must find it
         if self.output_file and self.output_file != self.input_file:
             (workdir / self.output_file).unlink(missing_ok=True)
+        self.execute(self.arguments(), workdir, self.timeout)
+        if not self.output_file:
+            return CodeOutput()
+        try:
+            return CodeOutput(slha=self.read_output(workdir / self.output_file))
+        except CodeError as exc:
+            raise CodeError(f"{self.name}: {exc}") from None
+
+    def execute(self, args: list[str], workdir: Path, timeout: float) -> None:
+        """Run the program once in the point's folder; CodeError unless it ends by itself with status 0."""
         stdout, stderr = workdir / f"{self.name}.stdout", workdir / f"{self.name}.stderr"
         tag = f"{os.environ.get(TAG, '')}{self.name}-{uuid.uuid4().hex}"  # this run of this program
         process_env = {**os.environ, **self.environment, TAG: tag}
         with open(stdout, "wb") as out, open(stderr, "wb") as err:
             try:
-                process = subprocess.Popen(self.arguments(), cwd=workdir, stdin=subprocess.DEVNULL, stdout=out,
+                process = subprocess.Popen(args, cwd=workdir, stdin=subprocess.DEVNULL, stdout=out,
                                            stderr=err, start_new_session=True, env=process_env)
             except OSError as exc:
-                raise CodeError(f"{self.name}: cannot start {self.command[0]}: {exc.strerror}") from None
+                raise CodeError(f"{self.name}: cannot start {args[0]}: {exc.strerror}") from None
             try:
-                returncode = process.wait(timeout=self.timeout)
+                returncode = process.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
                 kill_group(process.pid)
                 process.wait()
@@ -102,12 +112,6 @@ class ExternalCode(Code):
         if returncode != 0:
             detail = _tail(stderr) or _tail(stdout)
             raise CodeError(f"{self.name} exited with status {returncode}" + (f": {detail}" if detail else ""))
-        if not self.output_file:
-            return CodeOutput()
-        try:
-            return CodeOutput(slha=self.read_output(workdir / self.output_file))
-        except CodeError as exc:
-            raise CodeError(f"{self.name}: {exc}") from None
 
     def read_output(self, path: Path) -> Any:
         """The parsed output; a tool whose program writes another format overrides this."""
