@@ -212,10 +212,16 @@ def read_slha(path: Path, fix: Callable[[str], str] | None = None):
     return parse_slha(fix(text) if fix is not None else text, f"output file {path.name}")
 
 
+_DECAY1L = re.compile(r"^(\s*)DECAY1L\b", re.IGNORECASE | re.MULTILINE)
+
+
 def parse_slha(text: str, what: str = "the SLHA text"):
     """Parse SLHA text with pyslha; CodeError naming ``what`` when it is not SLHA."""
     import pyslha
 
+    # SPheno's one-loop decays (DECAY1L) are no section pyslha knows: it would add their branching
+    # ratios to the DECAY before them (summing to 2); skipped, as BSMArt's br keeps tree level only
+    text = _DECAY1L.sub(r"\1SKIPPED_DECAY1L", text)
     try:
         # pyslha writes "Ignoring unknown section" to stderr on garbage; that belongs in the
         # point's error, not on the user's console

@@ -185,14 +185,18 @@ def test_template_refuses_unknown_names_and_bad_lines() -> None:
 
 def test_read_slha_values(tmp_path: Path) -> None:
     out = tmp_path / "out.slha"
+    # SPheno's one-loop decays after the tree-level ones (pyslha alone added them to DECAY 25)
     out.write_text("Block MASS\n   25   1.25E+02\nBlock NMIX\n  1  1  0.9\n"
-                   "DECAY 25 4.1E-03\n   0.6  2  5  -5\n")
+                   "DECAY 25 4.1E-03\n   0.6  2  5  -5\n   0.4  2  24  -24\n"
+                   "DECAY1L 25 4.5E-03\n   0.7  2  5  -5\n   0.3  2  24  -24\nBlock HMIX\n  1  500.0\n")
     doc = read_slha(out)
     from bsmart.slha import slha_value
     assert slha_value(doc, "MASS", (25,)) == 125.0
     assert slha_value(doc, "nmix", (1, 1)) == 0.9
     assert slha_value(doc, "WIDTH", (25,)) == pytest.approx(4.1e-3)
     assert slha_value(doc, "BR", (25, (-5, 5))) == 0.6
+    assert sum(d.br for d in doc.decays[25].decays) == pytest.approx(1.0)
+    assert slha_value(doc, "HMIX", (1,)) == 500.0
     assert slha_value(doc, "BR", (25, (22, 22))) == 0.0  # an absent channel
     with pytest.raises(CodeError, match=r"entry MASS \[1000022\] is missing"):
         slha_value(doc, "MASS", (1000022,))
