@@ -213,6 +213,7 @@ def read_slha(path: Path, fix: Callable[[str], str] | None = None):
 
 
 _DECAY1L = re.compile(r"^(\s*)DECAY1L\b", re.IGNORECASE | re.MULTILINE)
+_BLOCK_HEADER = re.compile(r"^\s*BLOCK\s+(\S+)", re.IGNORECASE | re.MULTILINE)
 
 
 def parse_slha(text: str, what: str = "the SLHA text"):
@@ -222,6 +223,7 @@ def parse_slha(text: str, what: str = "the SLHA text"):
     # SPheno's one-loop decays (DECAY1L) are no section pyslha knows: it would add their branching
     # ratios to the DECAY before them (summing to 2); skipped, as BSMArt's br keeps tree level only
     text = _DECAY1L.sub(r"\1SKIPPED_DECAY1L", text)
+    text, repeats = _number_repeated_blocks(text)
     try:
         # pyslha writes "Ignoring unknown section" to stderr on garbage; that belongs in the
         # point's error, not on the user's console
@@ -230,9 +232,32 @@ def parse_slha(text: str, what: str = "the SLHA text"):
     except Exception as exc:  # pyslha raises several kinds on garbage
         message = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
         raise CodeError(f"{what} is not valid SLHA: {message}") from None
+    for alias, name in repeats.items():  # a block written again (e.g. ZPEEDIN once per Z') adds its entries
+        for key, value in doc.blocks.pop(alias, {}).items():
+            doc.blocks[name][key] = value
     if not doc.blocks and not doc.decays:
         raise CodeError(f"{what} is not valid SLHA: no BLOCK or DECAY found")
     return doc
+
+
+def _number_repeated_blocks(text: str) -> tuple[str, dict[str, str]]:
+    """The text with each repeat of a block renamed (pyslha would keep only the last one's
+    entries), and alias -> name; the text as it is when no block repeats (the usual case)."""
+    names = [name.upper() for name in _BLOCK_HEADER.findall(text)]
+    if len(names) == len(set(names)):
+        return text, {}
+    seen: dict[str, int] = {}
+    repeats: dict[str, str] = {}
+    lines = text.splitlines(True)
+    for i, line in enumerate(lines):
+        name = section_name(line)
+        if name:
+            seen[name] = seen.get(name, 0) + 1
+            if seen[name] > 1:
+                alias = f"{name}__REPEAT{seen[name]}"
+                lines[i] = re.sub(re.escape(name), alias, line, count=1, flags=re.IGNORECASE)
+                repeats[alias] = name
+    return "".join(lines), repeats
 
 
 def block_text(block: str, entries: Iterable[tuple[Any, Any, str]]) -> str:

@@ -202,6 +202,17 @@ def test_read_slha_values(tmp_path: Path) -> None:
         slha_value(doc, "MASS", (1000022,))
 
 
+def test_a_repeated_block_adds_its_entries(tmp_path: Path) -> None:
+    """BSMArt's MicrOmegas cross-section driver writes BLOCK ZPEEDIN once per Z' (entries 1-9,
+    then 11-19): both Z' must reach ZPEED (pyslha alone kept only the last block's entries)."""
+    out = tmp_path / "omg.slha"
+    out.write_text("BLOCK ZPEEDIN # Z' 1\n  1  31\n  2  0.1\nBLOCK MASS\n  31  3000.\n"
+                   "Block ZPEEDIN # Z' 2\n  11  32\n  12  0.2\n  2  0.15\n")
+    doc = read_slha(out)
+    assert dict(doc.blocks["ZPEEDIN"].items()) == {1: 31, 2: 0.15, 11: 32, 12: 0.2}  # a repeated entry: the last
+    assert sorted(doc.blocks) == ["MASS", "ZPEEDIN"]
+
+
 # -- grids -------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("text, values", [
