@@ -165,7 +165,9 @@ def test_higgstools_gets_the_spectrum_as_higgstools_input(tmp_path: Path, monkey
     """HiggsTools' package is not on PyPI, so a stand-in ``Higgs`` package (tests/data/
     higgstools_standin: HiggsTools' calls, made-up physics of the input dictionary) takes its
     place. The SPheno stand-in writes mh = 110 + m0/20, effc_WW(25) = 1 - m0/40000 in
-    HiggsCouplingsBosons (value first), BR(t -> 37 b) = 0.01 and no DMASS (BSMArt's 3 GeV)."""
+    HiggsCouplingsBosons (value first), BR(t -> 37 b) = 0.01, no DMASS (BSMArt's 3 GeV), and
+    BR(h -> chi1 chi1) = 0.05 into the stable LSP (DECAY 1000022 0: invisible; h -> WW is not,
+    though the W has no DECAY block)."""
     from scipy.stats import chi2
 
     monkeypatch.syspath_prepend(str(DATA / "higgstools_standin"))
@@ -183,9 +185,35 @@ def test_higgstools_gets_the_spectrum_as_higgstools_input(tmp_path: Path, monkey
         assert float(row["ratio37"]) == pytest.approx(10 * 0.01)
         assert float(row["HBobsr"]) == pytest.approx(max(0.5 * effc_ww ** 2 * (125 / mh) ** 2, 0.1), rel=1e-7)
         assert float(row["HBresult"]) == 1
-        hs = 150 + ((mh - 125.09) / 3.0) ** 2
+        hs = 150 + ((mh - 125.09) / 3.0) ** 2 + 100 * 0.05
         assert float(row["HSchi2"]) == pytest.approx(hs, rel=1e-7)
         assert float(row["HSpval"]) == pytest.approx(chi2.sf(hs, 159), rel=1e-6)
+
+
+def test_higgstools_signal_strengths_as_in_bsmart(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """BSMArt's entries 1000 (n + 1) + 100 i + j: scalar n's rate in production i, decay j over an
+    SM-like scalar's. The stand-in's rates are effc_WW^2 BR(decay) against SM_BR: for 25 (effc_WW
+    = 1 - m0/40000, BR(bb) = 0.6) in H -> bb and LEP's eeHZ -> bb, and 35 (effc_WW 0.1, BR(bb) 1);
+    no gg decay is 0."""
+    monkeypatch.syspath_prepend(str(DATA / "higgstools_standin"))
+    for folder in ("hbdataset", "hsdataset"):
+        (tmp_path / folder).mkdir()
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "in.tpl").write_text("Block MINPAR\n    1   m0\n    2   m12\n")
+    data = json.loads(json.dumps(HIGGS_SCAN))
+    data["Codes"]["HiggsTools"]["Signal Strengths"] = "True"
+    data["Codes"]["HiggsTools"]["Observables"] = {
+        name: {"SLHA": ["HIGGSTOOLS", [entry]], "SCALING": "OFF"}
+        for name, entry in (("mu_H_25_bb", 1000), ("mu_H_25_WW", 1002), ("mu_H_25_gg", 1004),
+                            ("mu_eeHZ_25_bb", 1400), ("mu_H_35_bb", 2000))}
+    (tmp_path / "in.json").write_text(json.dumps(data))
+    assert run_scan(tmp_path / "in.json", output_dir=tmp_path)["valid"] == 2
+    for row in _rows(tmp_path / "Higgs" / "all_points.csv"):
+        effc_ww = 1 - float(row["m0"]) / 40000
+        assert float(row["mu_H_25_bb"]) == float(row["mu_eeHZ_25_bb"]) == pytest.approx(effc_ww ** 2 * 0.6 / 0.58)
+        assert float(row["mu_H_25_WW"]) == pytest.approx(effc_ww ** 2 * 0.25 / 0.215)
+        assert float(row["mu_H_25_gg"]) == 0.0
+        assert float(row["mu_H_35_bb"]) == pytest.approx(0.01 / 0.58)
 
 
 def test_higgstools_missing_package_or_dataset_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -61,6 +61,8 @@ with open(out, "w") as fh:
              "     5.00000000E-02    2  1000022  1000022\n")
     for pdg, daughters in ((35, "5    -5"), (45, "5    -5"), (36, "5    -5"), (37, "6    -5")):
         fh.write(f"DECAY        {pdg}     1.00000000E+00   # scalar\n     1.00000000E+00    2     {daughters}\n")
+    if 2 in minpar and squares[55] is None:  # the stable LSP, as SPheno writes it
+        fh.write("DECAY   1000022     0.00000000E+00   # Chi_1\n")
     fh.write("DECAY         6     1.40000000E+00   # top\n     9.90000000E-01    2     5    24\n"
              "     1.00000000E-02    2     5   -37\n")
     effc_ww = 1 - m0 / 40000

@@ -5,7 +5,10 @@
 
 ``Block HIGGSTOOLS``: 1 HiggsBounds' verdict (1 allowed, 0 excluded), 2 its largest observed
 ratio, 11 HiggsSignals' chi^2, 12 its number of observables, 13 the p-value of that chi^2, and for
-each scalar with a selected limit, the scalar's PDG code -> that limit's observed ratio.
+each scalar with a selected limit, the scalar's PDG code -> that limit's observed ratio. With
+``Signal Strengths``, BSMArt's signal strengths too: entry 1000 (n + 1) + 100 i + j is the rate of
+the n-th neutral scalar in production channel i of PRODUCTIONS and decay j of DECAYS over an
+SM-like scalar's of the same mass (0 where HiggsTools has no such channel).
 
 Needs HiggsTools' Python package ``Higgs``, which is not on PyPI: build it from
 https://gitlab.com/higgsbounds/higgstools (``pip install .`` in its source folder).
@@ -13,6 +16,7 @@ https://gitlab.com/higgsbounds/higgstools (``pip install .`` in its source folde
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 from typing import Any, Mapping
@@ -28,6 +32,8 @@ KEYS = {"HiggsBounds Dataset", "HiggsSignals Dataset", "Neutral Higgs", "Charged
         "Signal Strengths"}
 NEEDS_COMMAND = False
 _datasets: dict[tuple[str, str], tuple[Any, Any]] = {}  # per worker process: a dataset loads once
+PRODUCTIONS = {"H": "LHC13", "HZ": "LHC13", "vbfH": "LHC13", "HW": "LHC13", "eeHZ": "LEP"}  # BSMArt's, in its order
+DECAYS = ("bb", "ZZ", "WW", "gamgam", "gg", "mumu", "tautau")
 
 
 class HiggsTools(LibraryTool):
@@ -36,9 +42,10 @@ class HiggsTools(LibraryTool):
                         "(`pip install .` in its source folder)")
 
     def __init__(self, name: str, datasets: tuple[str, str], neutral: list[int], charged: list[int],
-                 invisible: list[int], **kwargs: Any):
+                 invisible: list[int], signal_strengths: bool = False, **kwargs: Any):
         super().__init__(name, **kwargs)
         self.datasets, self.neutral, self.charged, self.invisible = datasets, neutral, charged, invisible
+        self.signal_strengths = signal_strengths
 
     def check(self) -> None:
         super().check()
@@ -69,6 +76,28 @@ class HiggsTools(LibraryTool):
             found = limit.limit()
             entries.append((int(particle), float(limit.obsRatio()),
                             f"ID: {found.id()}, ref: {found.reference()}: {found.processDesc()}"))
+        if self.signal_strengths:
+            entries += self._signal_strengths(predictions, data)
+        return entries
+
+    def _signal_strengths(self, predictions: Any, data: Mapping[str, Any]) -> list[tuple[Any, float, str]]:
+        import Higgs.predictions as hp
+
+        reference = hp.Predictions().addParticle(hp.NeutralScalar("hSM", "even"))
+        entries = []
+        for n, pdg in enumerate(self.neutral):
+            reference.setMass(data[f"m_{pdg}"])  # then the SM-like couplings, at that mass
+            hp.effectiveCouplingInput(reference, hp.scaledSMlikeEffCouplings(1.0), reference="SMHiggsEW")
+            scalar = predictions.particle(str(pdg))
+            for i, (production, collider) in enumerate(PRODUCTIONS.items()):
+                for j, decay in enumerate(DECAYS):
+                    try:
+                        ratio = float(scalar.channelRate(collider, production, decay) /
+                                      reference.channelRate(collider, production, decay))
+                    except Exception:  # HiggsTools has no such channel (BSMArt: 0)
+                        ratio = 0.0
+                    entries.append((1000 * (n + 1) + 100 * i + j, ratio if math.isfinite(ratio) else 0.0,
+                                    f"mueff for  {production} -> {pdg} -> {decay}"))
         return entries
 
 
@@ -77,11 +106,10 @@ def build(name: str, spec: Mapping[str, Any], common: dict[str, Any], ctx: Mappi
     for key in ("HiggsBounds Dataset", "HiggsSignals Dataset", "Neutral Higgs", "Charged Higgs"):
         if key not in spec:
             raise ConfigError(f"HiggsTools needs \"{key}\"", file=file, where=where)
-    if parse_bool(spec.get("Signal Strengths", False), f"{where}.Signal Strengths", file):
-        ctx["warnings"].append(f"{file}: {where}.Signal Strengths: not computed by bsmart yet (HIGGSTOOLS entries "
-                               f"1000 and up are not written)")
+    signal_strengths = parse_bool(spec.get("Signal Strengths", False), f"{where}.Signal Strengths", file)
     datasets = tuple(os.path.expanduser(str(spec[k])) for k in ("HiggsBounds Dataset", "HiggsSignals Dataset"))
     pdgs = {key: parse_pdgs(spec.get(key, []), file, f"{where}.{key}")
             for key in ("Neutral Higgs", "Charged Higgs", "Invisible Particles")}
     return HiggsTools(name, datasets=datasets, neutral=pdgs["Neutral Higgs"], charged=pdgs["Charged Higgs"],
-                      invisible=pdgs["Invisible Particles"], spectrum_file=ctx["spectrum_file"], **common)
+                      invisible=pdgs["Invisible Particles"], signal_strengths=signal_strengths,
+                      spectrum_file=ctx["spectrum_file"], **common)

@@ -11,6 +11,7 @@ written, so they are read from the file's text here.
 
 from __future__ import annotations
 
+import re
 from itertools import combinations_with_replacement
 from typing import Any, Sequence
 
@@ -24,6 +25,7 @@ NEUTRINOS = (12, 14, 16)
 BOSONS = {21: "g", 22: "gam", 23: "Z", 24: "W"}
 INVISIBLE_WIDTH = 1e-10  # GeV: without "Invisible Particles", lighter-width BSM states count as invisible
 DEFAULT_MASS_UNCERTAINTY = 3.0  # GeV, BSMArt's
+_DECAY_HEADER = re.compile(r"^\s*DECAY\s+([-+]?\d+)", re.IGNORECASE | re.MULTILINE)
 
 
 def coupling_blocks(text: str) -> tuple[dict[tuple[int, ...], float], dict[tuple[int, ...], tuple[float, float]]]:
@@ -49,7 +51,10 @@ def coupling_blocks(text: str) -> tuple[dict[tuple[int, ...], float], dict[tuple
 def higgs_input(doc: Any, text: str, neutral: Sequence[int], charged: Sequence[int], invisible: Sequence[int],
                 decay_names: Sequence[str]) -> dict[str, float]:
     """HiggsTools' input for one point; ``decay_names``: ``Higgs.predictions.Decay``'s members."""
-    if not all(p in doc.decays for p in (*neutral, *charged)):
+    # pyslha also lists every state of Block MASS among the decays (width 0): only a DECAY line
+    # says a width is known, and only a known zero width makes a state invisible (as in BSMArt)
+    with_decay = {abs(int(pdg)) for pdg in _DECAY_HEADER.findall(text)}
+    if not all(abs(p) in with_decay for p in (*neutral, *charged)):
         raise CodeError(f"HiggsTools needs a DECAY block for each of {[*neutral, *charged]}")
     bosons, fermions = coupling_blocks(text)
     if neutral and not bosons:
@@ -61,7 +66,8 @@ def higgs_input(doc: Any, text: str, neutral: Sequence[int], charged: Sequence[i
         data[f"dm_{p}"] = float(uncertainties.get(p, DEFAULT_MASS_UNCERTAINTY))
         data[f"w_{p}"] = float(doc.decays[p].totalwidth)
     if not invisible:
-        invisible = [*NEUTRINOS, *(k for k, d in doc.decays.items() if abs(k) > 15 and d.totalwidth < INVISIBLE_WIDTH)]
+        invisible = [*NEUTRINOS, *(k for k, d in doc.decays.items()
+                                   if abs(k) > 15 and abs(k) in with_decay and d.totalwidth < INVISIBLE_WIDTH)]
     named = {**FERMIONS, **dict.fromkeys(NEUTRINOS, "nu"), **BOSONS}
     for p in (*neutral, *charged):
         hidden = 0.0
