@@ -20,7 +20,7 @@ from bsmart.codes.base import CodeOutput
 from bsmart.codes.external import ExternalCode
 from bsmart.codes.tools._dd_limits import allowed
 from bsmart.codes.tools._library import parse_pdgs
-from bsmart.errors import CodeError, ConfigError
+from bsmart.errors import CodeError
 from bsmart.settings import parse_bool
 from bsmart.slha import read_slha, section_name, slha_value
 

@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 from typing import Any, Mapping
 
-from bsmart.codes.tools._library import LibraryTool
+from bsmart.codes.tools._library import LibraryTool, bsmart_timeout, tool_path
 from bsmart.errors import ConfigError, describe
 
 KEYS = {"Path", "Cache", "QNUMBERS file", "Parameter file"}
@@ -111,23 +111,9 @@ class SModelS(LibraryTool):
 
 def build(name: str, spec: Mapping[str, Any], common: dict[str, Any], ctx: Mapping[str, Any]) -> SModelS:
     file, where = ctx["file"], f"Codes.{name}"
-
-    def existing(key: str, required: bool = False) -> Path | None:
-        value = spec.get(key)
-        if value in (None, ""):
-            if required:
-                raise ConfigError("SModelS needs its parameters.ini (the database path and options)", file=file,
-                                  where=f"{where}.{key}")
-            return None
-        if not isinstance(value, str):
-            raise ConfigError(f"expected a path, got {value!r}", file=file, where=f"{where}.{key}")
-        path = ctx["resolve"](value)
-        if not path.exists():
-            raise ConfigError(f"no file or folder {path}", file=file, where=f"{where}.{key}")
-        return path
-
-    parameter_file = existing("Parameter file", required=True)
-    qnumbers = existing("QNUMBERS file")
+    parameter_file = tool_path(spec, "Parameter file", ctx, name, "SModelS needs its parameters.ini (the database "
+                                                                  "path and options)")
+    qnumbers = tool_path(spec, "QNUMBERS file", ctx, name)
     source = ctx["resolve"](spec["Path"]) if isinstance(spec.get("Path"), str) and spec["Path"] else None
     if source is not None and not (source / "smodels").is_dir():  # BSMArt only puts it on sys.path
         ctx["warnings"].append(f"{file}: {where}.Path: no SModelS source in {source}; the installed smodels is used")
@@ -135,7 +121,6 @@ def build(name: str, spec: Mapping[str, Any], common: dict[str, Any], ctx: Mappi
     cache = spec.get("Cache")
     if cache is not None and not isinstance(cache, str):
         raise ConfigError(f"expected a folder, got {cache!r}", file=file, where=f"{where}.Cache")
-    if "Timeout" not in spec:
-        common["timeout"] = min(common["timeout"], 120.0)  # BSMArt's limit for one point
+    bsmart_timeout(spec, common, 120.0)
     return SModelS(name, parameter_file=parameter_file, model=str(qnumbers) if qnumbers else None, source=source,
                    cache=ctx["resolve"](cache) if cache else None, spectrum_file=ctx["spectrum_file"], **common)

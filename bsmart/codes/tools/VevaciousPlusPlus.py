@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Mapping
 
+from bsmart.codes.tools._library import bsmart_timeout, tool_path
 from bsmart.codes.tools._program import SpectrumProgram
-from bsmart.errors import ConfigError
 
 KEYS = {"Initialization File"}
 XML = """<VevaciousPlusPlusMainInput>
@@ -43,16 +43,9 @@ class VevaciousPlusPlus(SpectrumProgram):
 
 
 def build(name: str, spec: Mapping[str, Any], program: dict[str, Any], ctx: Mapping[str, Any]) -> VevaciousPlusPlus:
-    where = f"Codes.{name}.Initialization File"
-    init = spec.get("Initialization File")
-    if not isinstance(init, str) or not init:
-        raise ConfigError("VevaciousPlusPlus needs the model's initialization file (see Vevacious' documentation)",
-                          file=ctx["file"], where=where)
-    init_file = ctx["resolve"](init)
-    if not init_file.is_file():
-        raise ConfigError(f"no file {init_file}", file=ctx["file"], where=where)
+    init_file = tool_path(spec, "Initialization File", ctx, name,
+                          "VevaciousPlusPlus needs the model's initialization file (see Vevacious' documentation)")
     program["input_file"] = program["input_file"] or "VevaciousInput.xml"
     program["command"] = [*program["command"], "{InputFile}"]
-    if "Timeout" not in spec:
-        program["timeout"] = min(program["timeout"], 120.0)
+    bsmart_timeout(spec, program, 120.0)
     return VevaciousPlusPlus(name, init_file=init_file, spectrum_file=ctx["spectrum_file"], **program)

@@ -67,3 +67,26 @@ def parse_pdgs(value: Any, file: str, where: str) -> list[int]:
         return [int(code) for code in (value if isinstance(value, list) else [value])]
     except (TypeError, ValueError):
         raise ConfigError(f"expected a list of PDG codes, got {value!r}", file=file, where=where) from None
+
+
+def tool_path(spec: Mapping[str, Any], key: str, ctx: Mapping[str, Any], name: str,
+              needed: str | None = None) -> Path | None:
+    """A tool's key naming a file or folder (relative to the input file, ``~`` expanded), which must
+    exist; None when the key is absent, unless ``needed`` says why the tool cannot do without it."""
+    value, where = spec.get(key), f"Codes.{name}.{key}"
+    if value in (None, ""):
+        if needed:
+            raise ConfigError(needed, file=ctx["file"], where=where)
+        return None
+    if not isinstance(value, str):
+        raise ConfigError(f"expected a path, got {value!r}", file=ctx["file"], where=where)
+    path = ctx["resolve"](value)
+    if not path.exists():
+        raise ConfigError(f"no file or folder {path}", file=ctx["file"], where=where)
+    return path
+
+
+def bsmart_timeout(spec: Mapping[str, Any], arguments: dict[str, Any], seconds: float) -> None:
+    """BSMArt's own limit on one run of a tool, unless the code sets ``Timeout``."""
+    if "Timeout" not in spec:
+        arguments["timeout"] = min(arguments["timeout"], seconds)
