@@ -255,7 +255,7 @@ def _number_repeated_blocks(text: str) -> tuple[str, dict[str, str]]:
             seen[name] = seen.get(name, 0) + 1
             if seen[name] > 1:
                 alias = f"{name}__REPEAT{seen[name]}"
-                lines[i] = re.sub(re.escape(name), alias, line, count=1, flags=re.IGNORECASE)
+                lines[i] = _BLOCK_HEADER.sub(lambda m: m.group(0)[:m.start(1) - m.start(0)] + alias, line, count=1)
                 repeats[alias] = name
     return "".join(lines), repeats
 
