@@ -222,9 +222,11 @@ class RunManager:
     def run_batch(self, physical: np.ndarray, iteration: int = 0) -> list[EvaluatedPoint]:
         """Evaluate ``[n, n_variables]`` physical points; every result is on disk on return."""
         physical = np.atleast_2d(np.asarray(physical, dtype=float))
-        if self.max_evaluations is not None:
+        cut = False  # a batch the limit cuts short is evaluated as far as it goes, then the run stops:
+        if self.max_evaluations is not None:  # a scan never sees fewer points than it asked for
             if self.evaluated >= self.max_evaluations:
                 raise EvaluationLimitReached
+            cut = len(physical) > self.max_evaluations - self.evaluated
             physical = physical[:self.max_evaluations - self.evaluated]
         if physical.size == 0:
             return []
@@ -263,6 +265,8 @@ class RunManager:
                 points[position] = point
         if self.on_batch is not None:
             self.on_batch(points)
+        if cut:
+            raise EvaluationLimitReached
         return points
 
     def _evaluate(self, tasks: list[Task]) -> list[EvaluatedPoint]:

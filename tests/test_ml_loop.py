@@ -72,6 +72,19 @@ def test_a_scan_runs_to_points_and_a_limit_that_stops_it_first_is_loud(tmp_path:
     assert summary["evaluations_this_session"] == summary["evaluations"] - 150  # the first 150 were reused
 
 
+def test_max_evaluations_that_cuts_a_batch_short_stops_the_scan_cleanly(tmp_path: Path) -> None:
+    """--max-evaluations 120 with batches of 50 after 50 bootstrap points cuts the second batch
+    at 20 points: those are evaluated and kept, and the run stops short of its target (before,
+    the loop crashed on the short batch: "cannot reshape array of size 20 into shape (50,1)")."""
+    path = write_json(tmp_path / "cut.json", f3d_input("MLS_RFR", "Cut"))
+    done = run_cli("run", str(path), "--output", str(tmp_path), "--max-evaluations", "120")
+    assert done.returncode == 3, done.stderr
+    assert "internal error" not in done.stderr and "--max-evaluations 120" in done.stderr
+    summary = json.loads((tmp_path / "Cut" / "summary.json").read_text())
+    assert (summary["status"], summary["stopped_by"], summary["evaluations"]) == ("finished", "--max-evaluations", 120)
+    assert len(rows(tmp_path / "Cut" / "all_points.csv")) == 120
+
+
 def test_the_default_budget_ends_a_scan_that_finds_nothing(tmp_path: Path) -> None:
     # nothing is ever good: no Iterations limit, so the default Max_Evaluations (100 x Points + bootstrap) stops it
     data = f3d_input("MLS_RFC", "Nothing", {"Threshold_Value": -1.0}, {"Points": 3})
