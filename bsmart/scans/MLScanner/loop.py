@@ -170,20 +170,15 @@ def local_candidates(good: np.ndarray, n: int, scale: float, rng: np.random.Gene
 
 # -- selection -------------------------------------------------------------------------------
 
-def crowding(points: np.ndarray, anchors: np.ndarray, radius: float, block: int = 1 << 22) -> np.ndarray:
-    """How many anchors lie within ``radius`` of each point; memory bounded by ``block`` numbers
-    (32 MB) whatever the number of points, anchors and dimensions."""
-    counts = np.zeros(len(points))
-    dim = max(1, points.shape[1] if points.ndim == 2 else 1)
-    step = max(1, min(512, len(anchors)))
-    rows = max(1, block // (step * dim))
-    for start in range(0, len(anchors), step):
-        anchor_block = anchors[start:start + step]
-        for first in range(0, len(points), rows):
-            chunk = points[first:first + rows]
-            counts[first:first + rows] += (((chunk[:, None, :] - anchor_block[None, :, :]) ** 2).sum(-1)
-                                           < radius ** 2).sum(1)
-    return counts
+def crowding(points: np.ndarray, anchors: np.ndarray, radius: float) -> np.ndarray:
+    """How many anchors lie within ``radius`` of each point: a k-d tree of the anchors answers
+    in about (points + anchors) log(anchors) steps, where comparing every pair took points x
+    anchors (minutes per batch with 50 000 known good points)."""
+    from scipy.spatial import cKDTree
+
+    if len(points) == 0 or len(anchors) == 0:
+        return np.zeros(len(points))
+    return cKDTree(anchors).query_ball_point(points, radius, return_length=True).astype(float)
 
 
 # spread weighs candidates by probability^2: enough to keep clearly bad candidates out of the batch
@@ -207,14 +202,19 @@ def spread(weights: np.ndarray, n: int, pool: np.ndarray, anchors: np.ndarray, r
         return np.empty(0, int)
     w = np.clip(np.nan_to_num(weights, nan=0.0), 0.0, None) ** sharpness
     crowd = crowding(pool, anchors, radius) if radius > 0 and len(anchors) else np.zeros(len(pool))
+    neighbours = None
+    if radius > 0:
+        from scipy.spatial import cKDTree
+
+        neighbours = cKDTree(pool)  # each pick crowds the pool points near it, found without a pass over all
     available = np.ones(len(pool), bool)
     picked = np.empty(n, int)
     for k in range(n):
         i = int(np.argmax(np.where(available, w / (1.0 + crowd), -1.0)))
         picked[k] = i
         available[i] = False
-        if radius > 0:
-            crowd += ((pool - pool[i]) ** 2).sum(axis=1) < radius ** 2
+        if neighbours is not None:
+            crowd[neighbours.query_ball_point(pool[i], radius)] += 1
     return picked
 
 
