@@ -255,7 +255,8 @@ def _number_repeated_blocks(text: str) -> tuple[str, dict[str, str]]:
             seen[name] = seen.get(name, 0) + 1
             if seen[name] > 1:
                 alias = f"{name}__REPEAT{seen[name]}"
-                lines[i] = _BLOCK_HEADER.sub(lambda m: m.group(0)[:m.start(1) - m.start(0)] + alias, line, count=1)
+                header = _BLOCK_RE.match(line)  # only the name token changes
+                lines[i] = line[:header.start(1)] + alias + line[header.end(1):]
                 repeats[alias] = name
     return "".join(lines), repeats
 

@@ -26,5 +26,6 @@ def build(name: str, spec: Mapping[str, Any], program: dict[str, Any], ctx: Mapp
         raise ConfigError("VacStab needs the file it reads (the spectrum's name, or a copy's)", file=ctx["file"],
                           where=f"Codes.{name}.InputFile")
     spectrum = ctx["spectrum_file"] or DEFAULT_SPECTRUM
-    program["command"] = [*program["command"], "{InputFile}"] + ([spectrum] if spectrum != program["input_file"] else [])
+    copy = [spectrum] if spectrum != program["input_file"] else []  # else VacStab appends to its input
+    program["command"] = [*program["command"], "{InputFile}", *copy]
     return VacStab(name, spectrum_file=spectrum, **program)

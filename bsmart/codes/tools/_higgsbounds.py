@@ -11,8 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Mapping
 
-from bsmart.codes.tools._program import SpectrumProgram, higgs_count
-from bsmart.errors import CodeError
+from bsmart.codes.tools._library import append_block
+from bsmart.codes.tools._program import SpectrumProgram
+from bsmart.errors import CodeError, ConfigError
 
 KEYS = {"Options", "Neutral Higgs", "Charged Higgs"}
 
@@ -45,7 +46,23 @@ class HiggsBoundsProgram(SpectrumProgram):
                 raise CodeError(f"{path.name}: column {i + 1} is {text!r}, not a number") from None
             entries.append((i, value, labels[i + 1] if i + 1 < len(labels) else ""))
         entries += [(101, value, f"{self.block} {label}") for _, value, label in entries if label == self.headline]
-        return self.append_block(path.parent, self.block, entries)
+        return append_block(self.name, path.parent / self.spectrum_file, self.block, entries)
+
+
+def higgs_count(spec: Mapping[str, Any], key: str, file: str, where: str) -> int | None:
+    """BSMArt's ``Neutral Higgs`` / ``Charged Higgs`` of the HiggsBounds-era tools: how many
+    scalars (a number, or a list of their PDG codes as HiggsTools takes it); None when absent."""
+    value = spec.get(key)
+    if value is None or value == []:
+        return None
+    try:
+        count = len(value) if isinstance(value, list) else int(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"expected a number of scalars (or a list of their PDG codes), got {value!r}",
+                          file=file, where=f"{where}.{key}") from None
+    if count < 0:
+        raise ConfigError(f"expected a number of scalars, got {value!r}", file=file, where=f"{where}.{key}")
+    return count
 
 
 def build(name: str, spec: Mapping[str, Any], program: dict[str, Any], ctx: Mapping[str, Any], *, block: str,

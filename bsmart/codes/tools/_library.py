@@ -47,18 +47,38 @@ class LibraryTool(Code):
     def run(self, env: Mapping[str, Any], workdir: Path | None) -> CodeOutput:
         assert workdir is not None
         path = self.spectrum_path(workdir)
-        if self.needs_spectrum and not path.is_file():
-            raise CodeError(f"{self.name}: no spectrum file {path.name} to read (Setup.Spectrum File)")
+        spectrum = read_spectrum(self.name, path) if self.needs_spectrum else None
         try:
-            entries = self.compute(read_slha(path) if self.needs_spectrum else None, env, workdir)
+            entries = self.compute(spectrum, env, workdir)
         except CodeError as exc:
             raise CodeError(f"{self.name}: {exc}") from None
         except Exception as exc:  # the library's own failure on this point
             raise CodeError(f"{self.name}: {describe(exc)}") from None
-        text = block_text(self.block, entries)
-        with open(path, "a") as fh:
-            fh.write(text)
-        return CodeOutput(slha=parse_slha(text, f"{self.name}'s block"))
+        return CodeOutput(slha=append_block(self.name, path, self.block, entries))
+
+
+def existing_spectrum(name: str, path: Path) -> Path:
+    """The point's spectrum file, which the tool ``name`` reads; CodeError when no code wrote it."""
+    if not path.is_file():
+        raise CodeError(f"{name}: no spectrum file {path.name} to read (Setup.Spectrum File)")
+    return path
+
+
+def read_spectrum(name: str, path: Path) -> Any:
+    """The point's spectrum, parsed; CodeError naming the tool when it is missing or not SLHA."""
+    existing_spectrum(name, path)
+    try:
+        return read_slha(path)
+    except CodeError as exc:
+        raise CodeError(f"{name}: {exc}") from None
+
+
+def append_block(name: str, path: Path, block: str, entries: list[tuple[Any, float, str]]) -> Any:
+    """Add the tool ``name``'s block of results to the spectrum file, as BSMArt does; the parsed block."""
+    text = block_text(block, entries)
+    with open(path, "a") as fh:
+        fh.write(text)
+    return parse_slha(text, f"{name}'s block")
 
 
 def parse_pdgs(value: Any, file: str, where: str) -> list[int]:

@@ -49,7 +49,8 @@ class anyBSM(LibraryTool):  # noqa: N801 - BSMArt's tool name, shown in messages
         try:
             self._instance()  # an unknown model is one line now, not an error on every point
         except Exception as exc:
-            raise ConfigError(f"anyBSM cannot load model {self.model!r}: {exc}", where=f"Codes.{self.name}.model") from None
+            raise ConfigError(f"anyBSM cannot load model {self.model!r}: {exc}",
+                              where=f"Codes.{self.name}.model") from None
 
     def compute(self, spectrum: Any, env: Mapping[str, Any], workdir: Path) -> list[tuple[Any, float, str]]:
         instance = self._instance()

@@ -8,9 +8,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from bsmart.codes.base import Code, CodeOutput
-from bsmart.codes.tools._library import DEFAULT_SPECTRUM
-from bsmart.errors import CodeError
-from bsmart.slha import read_slha
+from bsmart.codes.tools._library import DEFAULT_SPECTRUM, read_spectrum
 
 KEYS: set[str] = set()
 RUNS_PROGRAM = False
@@ -29,13 +27,7 @@ class pass_tool(Code):  # noqa: N801 - BSMArt's tool name, shown in messages
         assert workdir is not None
         if self.template is not None:
             (workdir / self.input_file).write_text(self.template.render(env))
-        spectrum = workdir / self.spectrum_file
-        if not spectrum.is_file():
-            raise CodeError(f"{self.name}: no spectrum file {self.spectrum_file} to read (Setup.Spectrum File)")
-        try:
-            return CodeOutput(slha=read_slha(spectrum))
-        except CodeError as exc:
-            raise CodeError(f"{self.name}: {exc}") from None
+        return CodeOutput(slha=read_spectrum(self.name, workdir / self.spectrum_file))
 
 
 def build(name: str, spec: Mapping[str, Any], program: dict[str, Any], ctx: Mapping[str, Any]) -> pass_tool:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from bsmart.codes.base import CodeOutput
+from bsmart.codes.tools._library import append_block, existing_spectrum
 from bsmart.codes.tools._program import SpectrumProgram
 from bsmart.errors import CodeError, ConfigError, ExpressionError
 from bsmart.expr import Expression
@@ -51,9 +52,7 @@ class resummino(SpectrumProgram):  # noqa: N801 - BSMArt's tool name, shown in m
 
     def run(self, env: Mapping[str, Any], workdir: Path | None) -> CodeOutput:
         assert workdir is not None
-        spectrum = workdir / self.spectrum_file
-        if not spectrum.is_file():
-            raise CodeError(f"{self.name}: no spectrum file {spectrum.name} to read (Setup.Spectrum File)")
+        spectrum = existing_spectrum(self.name, workdir / self.spectrum_file)
         try:
             cms = float(self.cms.evaluate(env))
         except (ExpressionError, TypeError, ValueError) as exc:
@@ -75,7 +74,7 @@ class resummino(SpectrumProgram):  # noqa: N801 - BSMArt's tool name, shown in m
                                 f"({type(exc).__name__}: {exc})") from None
             entries += [(10 * i + k, value, f"{order} for process {p1},{p2}")
                         for k, (order, value) in enumerate(zip(("lo", "nlo", "nll"), orders), start=1)]
-        return CodeOutput(slha=self.append_block(workdir, "RESUMMINO", entries))
+        return CodeOutput(slha=append_block(self.name, spectrum, "RESUMMINO", entries))
 
 
 def build(name: str, spec: Mapping[str, Any], program: dict[str, Any], ctx: Mapping[str, Any]) -> resummino:
