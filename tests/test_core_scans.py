@@ -467,13 +467,14 @@ def test_fitting_mistakes_are_one_line_errors(tmp_path: Path) -> None:
 
 
 def test_bsmart_tools_not_built_in_are_named_in_one_line(tmp_path: Path) -> None:
-    """A code named as one of BSMArt's tools that bsmart does not have (MadGraph) stops the run
-    before any point with one line naming it and what to do instead."""
+    """A code named as one of BSMArt's tools that bsmart does not have (MadAnalysisExpert) stops the
+    run before any point with one line naming it and what to do instead."""
     data = {"Setup": {"Type": "Random", "RunName": "run01", "Points": 2},
-            "Variables": {"x": {"RANGE": [0, 1]}}, "Codes": {"MadGraph": {"Run": "True"}}}
+            "Variables": {"x": {"RANGE": [0, 1]}}, "Codes": {"MadAnalysisExpert": {"Run": "True"}}}
     done = run_cli("run", str(write_json(tmp_path / "in.json", data)), cwd=tmp_path)
     assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1, done.stderr
-    assert ("Codes.MadGraph: BSMArt's MadGraph tool is not built into bsmart yet (built in: FlexibleSUSY, "
-            "HiggsBounds, HiggsSignals, HiggsTools, MicrOmegas, SModelS, SPheno, VacStab, VevaciousPlusPlus, ZPEED, "
+    assert ("Codes.MadAnalysisExpert: BSMArt's MadAnalysisExpert tool is not built into bsmart yet (built in: "
+            "FlexibleSUSY, HiggsBounds, HiggsSignals, HiggsTools, MadGraph, MicrOmegas, SModelS, SPheno, VacStab, "
+            "VevaciousPlusPlus, ZPEED, "
             "Zprime, anyBSM, flavio, pass_tool, resummino); run its program as a \"Command\"") in done.stderr
     assert not (tmp_path / "run01").exists()

@@ -142,3 +142,101 @@ def test_resummino_runs_once_per_process_at_the_points_energy(tmp_path: Path) ->
         run_scan(tmp_path / "in.json", output_dir=tmp_path)
     for row in _rows(tmp_path / "Gluinos" / "all_points.csv"):
         assert row["error"].startswith("resummino exited with status 1: error: particle [1000021, 1000021] has no mass")
+
+
+def _madgraph_input(tmp_path: Path, madgraph: dict, masses: list[float]) -> Path:
+    """A copy of the MadGraph stand-in's process folder (with an earlier run under Events/) and
+    an input whose pass_tool writes the gluino mass mgl into the spectrum."""
+    shutil.copytree(DATA / "madgraph_standin", tmp_path / "proc")
+    (tmp_path / "proc" / "Events" / "run_01").mkdir()
+    (tmp_path / "proc" / "Events" / "run_01" / "unweighted_events.lhe.gz").write_text("the user's events")
+    (tmp_path / "in.tpl").write_text("Block MINPAR\n    1   m0\nBlock MASS\n  1000021  mgl\n")
+    (tmp_path / "qnumbers.dat").write_text("BLOCK QNUMBERS 1000021 # go\n  1 0\n  2 8\n  3 8\n  4 0\n")
+    data = {"Setup": {"Type": "Grid", "RunName": "MG", "Cores": 2, "Spectrum File": "card.slha",
+                      "debug": "True", "Temporary Directory": "scratch"},
+            "Variables": {"m0": [100], "mgl": masses},
+            "Codes": {"pass_tool": {"InputFile": "card.slha", "Template": "in.tpl"},
+                      "MadGraph": {"Command": "proc/bin/generate_events", "Process": "p p > go go", **madgraph}}}
+    (tmp_path / "in.json").write_text(json.dumps(data))
+    return tmp_path / "in.json"
+
+
+def test_madgraph_runs_each_worker_in_its_own_copy_of_the_process_folder(tmp_path: Path) -> None:
+    """The stand-in's cross section is 2 pb (1000/mgl)^4, times the k-factor; the expression in
+    Extra Commands is evaluated per point; QNUMBERS are appended to the param card; the user's
+    process folder (its cards, its earlier events) is left as it was, with two workers."""
+    observables = {f"xs{k}": _off("MADGRAPH", k) for k in (1, 2, 3)}
+    path = _madgraph_input(tmp_path, {"k-factor": 1.5, "QNUMBERS file": "qnumbers.dat", "Observables": observables,
+                                      "Extra Commands": [["set nevents", "10 * mgl"], ["set run_tag", "bsmart"],
+                                                         ["done"]]}, [1000, 1500, 2000, 2500])
+    before = {p: p.read_bytes() for p in (tmp_path / "proc").rglob("*") if p.is_file()}
+    summary = run_scan(path, output_dir=tmp_path)
+    assert summary["valid"] == 4, summary
+    for row in _rows(tmp_path / "MG" / "all_points.csv"):
+        assert float(row["xs1"]) == pytest.approx(1.5 * 2 * (1000 / float(row["mgl"])) ** 4, rel=1e-5)
+        assert float(row["xs2"]) == float(row["xs3"]) == 0
+    assert before == {p: p.read_bytes() for p in (tmp_path / "proc").rglob("*") if p.is_file()}
+    copies = list((tmp_path / "scratch").glob("bsmart_MG_*/.MadGraph-*"))
+    assert 1 <= len(copies) <= 2
+    ran = {(c / "Events" / "run_01" / "commands.txt").read_text() for c in copies}  # one run each, the last
+    assert ran <= {f"set nevents {10 * m:12.8e}\nset run_tag bsmart\ndone\n" for m in (1000, 1500, 2000, 2500)}
+    assert all("BLOCK QNUMBERS 1000021" in (c / "Cards" / "param_card.dat").read_text() for c in copies)
+    assert all(not (c / "Events" / "run_02").exists() for c in copies)  # earlier points' runs were cleared
+
+
+def test_madgraph_madspin_cross_section_table_and_errors(tmp_path: Path) -> None:
+    """With madspin=ON the decayed run's cross section is read; with a Cross-sections table (fb)
+    entries 1-3 come from it and 4-6 from MadGraph, and a mass outside it makes the point invalid;
+    a point MadGraph fails on is invalid with its words; a folder that is not a MadGraph process
+    folder is one line."""
+    (tmp_path / "xs.csv").write_text("# mass, xs (fb), error (fb)\n" +
+                                     "".join(f"{m}, {4000 * (1000 / m) ** 4}, {400 * (1000 / m) ** 4}\n"
+                                             for m in range(800, 2600, 200)))
+    table = {"File": "xs.csv", "Mass Variable": "mgl", "Units": "fb"}
+    observables = {f"xs{k}": _off("MADGRAPH", k) for k in (1, 2, 4)}
+    path = _madgraph_input(tmp_path, {"Extra Commands": [["madspin=ON"], ["done"]], "Cross-sections": table,
+                                      "Observables": observables}, [1000, 2000, 3000])
+    run_scan(path, output_dir=tmp_path)
+    rows = {float(r["mgl"]): r for r in _rows(tmp_path / "MG" / "all_points.csv")}
+    for mass in (1000, 2000):
+        assert float(rows[mass]["xs1"]) == pytest.approx(4 * (1000 / mass) ** 4, rel=1e-3)
+        assert float(rows[mass]["xs2"]) == pytest.approx(0.1, rel=1e-3)
+        assert float(rows[mass]["xs4"]) == pytest.approx((1000 / mass) ** 4, rel=1e-5)  # MadSpin's half
+    assert "outside the table (800 to 2400)" in rows[3000]["error"]
+
+    data = json.loads(path.read_text())
+    data["Variables"]["mgl"] = [1000, 2000]
+    data["Codes"]["pass_tool"]["Template"] = "nomass.tpl"
+    (tmp_path / "nomass.tpl").write_text("Block MINPAR\n    1   m0\n    2   mgl\n")
+    del data["Codes"]["MadGraph"]["Cross-sections"]
+    path.write_text(json.dumps(data))
+    with pytest.raises(ScanError, match=r"2x MadGraph exited with status 1: Error: no gluino mass"):
+        run_scan(path, output_dir=tmp_path, overwrite=True)
+    del data["Codes"]["MadGraph"]["Command"]
+    data["Codes"]["MadGraph"].update({"Proc Card": "proc_card.dat", "MadGraph Path": "~/MG5/bin/mg5_aMC"})
+    (tmp_path / "proc_card.dat").write_text("import model MSSM_SLHA2\ngenerate p p > go go\noutput gluinos\n")
+    path.write_text(json.dumps(data))
+    with pytest.raises(ConfigError, match=r"Codes.MadGraph.Proc Card: .*gluinos is not a MadGraph5 process folder "
+                                          r"\(no bin/generate_events\); make it once with `~/MG5/bin/mg5_aMC "
+                                          r"proc_card.dat`"):
+        run_scan(path, output_dir=tmp_path, overwrite=True)
+
+
+def test_madgraph_cross_section_readers_take_the_first_that_madgraph_wrote(tmp_path: Path) -> None:
+    """As BSMArt's readxsdata: merged cross sections (MLM/FxFx matching) first, then the
+    systematics log (the uncertainties in quadrature), then the banner."""
+    from bsmart.codes.tools._madgraph import read_cross_section
+    from bsmart.errors import CodeError
+
+    with pytest.raises(CodeError, match="no cross section in run_01"):
+        read_cross_section(tmp_path / "run_01")
+    (tmp_path / "run_01_tag_1_banner.txt").write_text("#  Integrated weight (pb)  :       0.25\n")
+    assert read_cross_section(tmp_path) == (0.25, 0.0, 0.0)
+    (tmp_path / "parton_systematics.log").write_text(
+        "# original cross-section: 0.5\n#     scale variation: +9.6% -8.07%\n"
+        "#     central scheme variation: +0.00% -9.01%\n# PDF variation: +1.65% -1.65%\n")
+    xs, plus, minus = read_cross_section(tmp_path)
+    assert (xs, plus, minus) == pytest.approx((0.5, math.hypot(9.6, 0, 1.65) / 100, math.hypot(8.07, 9.01, 1.65) / 100))
+    (tmp_path / "tag_1_merged_xsecs.txt").write_text("Merging scale   Cross section (pb)  Error (pb)\n"
+                                                     "30.0   1.234e+00   1.2e-02\n")
+    assert read_cross_section(tmp_path) == (1.234, 0.0, 0.0)

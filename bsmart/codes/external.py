@@ -83,14 +83,16 @@ class ExternalCode(Code):
         except CodeError as exc:
             raise CodeError(f"{self.name}: {exc}") from None
 
-    def execute(self, args: list[str], workdir: Path, timeout: float) -> None:
-        """Run the program once in the point's folder; CodeError unless it ends by itself with status 0."""
+    def execute(self, args: list[str], workdir: Path, timeout: float, stdin: Path | None = None) -> None:
+        """Run the program once in the point's folder (its standard input: ``stdin``, else nothing);
+        CodeError unless it ends by itself with status 0."""
         stdout, stderr = workdir / f"{self.name}.stdout", workdir / f"{self.name}.stderr"
         tag = f"{os.environ.get(TAG, '')}{self.name}-{uuid.uuid4().hex}"  # this run of this program
         process_env = {**os.environ, **self.environment, TAG: tag}
-        with open(stdout, "wb") as out, open(stderr, "wb") as err:
+        with open(stdout, "wb") as out, open(stderr, "wb") as err, \
+                open(stdin if stdin is not None else os.devnull, "rb") as given:
             try:
-                process = subprocess.Popen(args, cwd=workdir, stdin=subprocess.DEVNULL, stdout=out,
+                process = subprocess.Popen(args, cwd=workdir, stdin=given, stdout=out,
                                            stderr=err, start_new_session=True, env=process_env)
             except OSError as exc:
                 raise CodeError(f"{self.name}: cannot start {args[0]}: {exc.strerror}") from None
