@@ -1,13 +1,20 @@
-"""MLS_DNNR: a torch MLP regressor of log(1+NLL) scores candidates by their predicted NLL.
+"""MLS_DNNR: torch MLP regressors, by default one per used observable (``Target:
+"Observables"``); candidates are scored by the NLL of the predicted values, and every pick of
+the model is spread over the region it predicts good (``Exploration`` 1), among candidates that
+walk there from the known good points (``Local_Candidates`` with 30 ``Local_Steps``).
 
-Choose it when the NLL varies smoothly, so that how far a point is from good is informative."""
+The network of a smooth observable predicts the good region where no good point has been found
+yet, and the walks carry candidates along it in any number of dimensions, so this method covers
+the whole region (2 to 20 dimensions, disjoint parts) where the others pile their points onto
+what they have seen: see benchmarks/README.md. ``Target: "NLL"`` gives BSMArt's regressor of
+log(1+NLL)."""
 
 from bsmart.scans.MLScanner import models
 from bsmart.scans.MLScanner.loop import DNN_SETTINGS, MLScan, method_meta
 
-__meta__ = method_meta("MLS_DNNR",
-                       "MLscanner: torch MLP regressor of log(1+NLL)",
-                       DNN_SETTINGS, regressor=True)
+__meta__ = method_meta("MLS_DNNR", "MLscanner: torch MLP regressors of the observables", DNN_SETTINGS,
+                       regressor=True, defaults={"Target": "Observables", "Exploration": 1.0, "Local_Candidates": True,
+                                                 "Local_Steps": 30})
 
 
 class NewScan(MLScan):

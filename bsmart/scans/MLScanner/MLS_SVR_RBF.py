@@ -14,7 +14,7 @@ from bsmart.scans.MLScanner.loop import MLScan, method_meta, svr_settings
 __meta__ = method_meta("MLS_SVR_RBF", "MLscanner: support-vector regressors (RBF kernel) of the observables",
                        svr_settings(10.0), regressor=True,
                        defaults={"Target": "Observables", "Exploration": 1.0, "Epsilon": 0.01,
-                                 "Local_Candidates": True})
+                                 "Local_Candidates": True, "Local_Steps": 5})
 
 
 class NewScan(MLScan):

@@ -6,7 +6,8 @@
 3. Propose a batch of ``Points_Per_Iteration``: a share ``Random_Fraction`` of fresh uniform
    points; the rest is chosen by the model from ``Candidate_Points`` uniform candidates, as many
    SMOTE candidates interpolated between known good points and, with ``Local_Candidates``, as
-   many known good points moved by a Gaussian of the crowding radius. Of the model's share,
+   many random walks from known good points over the region the model believes good
+   (``Local_Steps`` Metropolis steps of about the crowding radius). Of the model's share,
    ``1 - Exploration`` are its best-scored candidates (efficiency; while fewer good points are
    known than the model picks, the best-scored SMOTE ones, as in MLscanner), and ``Exploration``
    are spread over the region it believes good: picked one at a time by probability of good
@@ -69,12 +70,15 @@ LOOP_SETTINGS: dict[str, Setting] = {
                                     maximum=10 ** 6),
     "Random_Fraction": Setting(0.2, float, "share of each batch drawn uniformly at random (exploration)",
                                block="Networks", minimum=0.0, maximum=1.0),
-    "Local_Candidates": Setting(False, bool, "also score as many candidates made by moving known good points by a "
-                                             "Gaussian of the crowding radius (lets a model that resolves the "
-                                             "region's edges, e.g. observables regressors, grow along it; a "
-                                             "model that cannot would pick them off the region; none when Diversity "
-                                             "is 0)",
+    "Local_Candidates": Setting(False, bool, "also score as many candidates that walk from known good points "
+                                             "(Local_Steps steps of about the crowding radius) over the region the "
+                                             "model believes good (lets a model that resolves the region, e.g. "
+                                             "observables regressors, spread along it; a model that cannot would "
+                                             "pick them off the region; none when Diversity is 0)",
                                 block="Networks"),
+    "Local_Steps": Setting(1, int, "steps of each local candidate's walk over the region the model believes good "
+                                   "(Metropolis on its probability of good)", block="Networks", minimum=1,
+                           maximum=1000),
     "Kinitial": Setting(5, int, "SMOTE neighbours (shrunk when fewer good points are known)", block="Networks",
                         minimum=1),
     "Exploration": Setting(0.5, float, "share of the model's picks spread over the region it believes good, "
@@ -155,17 +159,35 @@ def smote_candidates(good: np.ndarray, other: np.ndarray, n: int, k: int, seed: 
     return np.clip(synthetic, 0.0, 1.0)
 
 
-def local_candidates(good: np.ndarray, n: int, scale: float, rng: np.random.Generator) -> np.ndarray:
-    """Up to ``n`` known good points moved by a Gaussian of width ``scale`` (those that leave
-    the unit cube are dropped: clipped ones would pile up on its faces).
+def local_candidates(good: np.ndarray, n: int, scale: float, rng: np.random.Generator,
+                     probability: Callable[[np.ndarray], np.ndarray] | None = None, steps: int = 1) -> np.ndarray:
+    """Up to ``n`` points reached by random walks from known good points: ``steps`` Gaussian
+    steps, each of length about ``scale`` (per coordinate scale / sqrt(dim)), a step accepted
+    with probability min(1, p(new) / p(old)) under the model's probability of good ``p``
+    (Metropolis), and never out of the unit cube. Without ``probability`` one step, always taken.
 
-    SMOTE only fills in between known good points; these also reach past the edge of the
-    known part of the region, so that the batch can grow along it (in many dimensions uniform
-    candidates almost never land on a thin region)."""
+    SMOTE only fills in between known good points; these walks also reach past the edge of the
+    known part of the region and go on along the region the model believes good, so that the
+    batch can spread over all of it (in many dimensions uniform candidates almost never land on a
+    thin region, and one step from a known point stays beside it)."""
     if n <= 0 or len(good) == 0 or scale <= 0:
         return np.empty((0, good.shape[1] if good.ndim == 2 else 0))
-    moved = good[rng.integers(len(good), size=n)] + rng.normal(0.0, scale, (n, good.shape[1]))
-    return moved[np.all((moved >= 0.0) & (moved <= 1.0), axis=1)]
+    dim = good.shape[1]
+    walkers = good[rng.integers(len(good), size=n)]
+    weight = probability(walkers) if probability is not None else np.ones(n)
+    moved = np.zeros(n, bool)
+    for _ in range(max(1, steps)):
+        trial = walkers + rng.normal(0.0, scale / math.sqrt(dim), walkers.shape)
+        inside = np.all((trial >= 0.0) & (trial <= 1.0), axis=1)
+        trial_weight = np.zeros(n)
+        if probability is not None and inside.any():
+            trial_weight[inside] = probability(trial[inside])
+        else:
+            trial_weight[inside] = 1.0
+        accept = inside & (rng.random(n) * np.maximum(weight, 1e-300) < trial_weight)
+        walkers[accept], weight[accept] = trial[accept], trial_weight[accept]
+        moved |= accept
+    return walkers[moved]
 
 
 # -- selection -------------------------------------------------------------------------------
@@ -385,7 +407,8 @@ class MLScan(Scan):
         smote = self._unseen(smote_candidates(good, self.X[~self.is_good], s.candidate_points, s.kinitial,
                                               self.smote_seed + iteration))
         local = self._unseen(local_candidates(good, s.candidate_points if s.local_candidates else 0, radius,
-                                              self.rng))
+                                              self.rng, lambda x: self.model.probability(self.model.score(x)),
+                                              s.local_steps))
         pool = np.vstack([uniform, smote, local])
         from_smote = np.r_[np.zeros(len(uniform), bool), np.ones(len(smote), bool), np.zeros(len(local), bool)]
         scores = self.model.score(pool)
