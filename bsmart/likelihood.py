@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import sys
 from dataclasses import dataclass
-from typing import Mapping
+from typing import Any, Mapping
 
 import numpy as np
 
@@ -95,6 +95,14 @@ class Observable:
 
     def loss(self, x: float) -> float:
         return loss_from_log_likelihood(self.log_likelihood(x))
+
+
+def as_float(value: Any) -> float:
+    """A value as a float; NaN (a missing value, which gets the maximum loss) when it is no number."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return math.nan
 
 
 def _log_sigmoid(z: float) -> float:

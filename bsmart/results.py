@@ -27,7 +27,7 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 
 from bsmart.errors import BsmartError, ConfigError
-from bsmart.likelihood import failed_nll, losses, total_nll
+from bsmart.likelihood import as_float, failed_nll, losses, total_nll
 from bsmart.points import EvaluatedPoint
 from bsmart.space import Space
 
@@ -311,13 +311,6 @@ def _csv_lines(fh: Any) -> Iterable[list[str] | str]:
             yield "a malformed quoted field"
 
 
-def _number(text: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        return math.nan
-
-
 def csv_header(path: Path, where: str) -> list[str]:
     """The column names of a CSV; a one-line error when the file cannot be a CSV of points."""
     if not path.is_file():
@@ -385,7 +378,7 @@ def read_points_csv(path: Path, space: Space, *, need_nll: bool = False, where: 
             elif len(row) != len(header):
                 skipped["a wrong number of fields"] += 1
             else:
-                numbers.extend(default if i is None else _number(row[i].strip()) for i, default in wanted)
+                numbers.extend(default if i is None else as_float(row[i].strip()) for i, default in wanted)
                 if valid_column is not None:
                     failed.append(row[valid_column].strip().lower() == "false")
     table = np.frombuffer(numbers, dtype=float).reshape(-1, len(wanted))  # a view: no second copy

@@ -10,7 +10,7 @@ from typing import Any, Callable, Mapping, Sequence
 from bsmart.errors import CodeError, ExpressionError, UnknownNameError
 from bsmart.expr import Expression
 from bsmart.fitting import Fitting
-from bsmart.likelihood import Observable
+from bsmart.likelihood import Observable, as_float
 from bsmart.slha import slha_value
 
 
@@ -52,13 +52,6 @@ class Code:
 
     def check(self) -> None:
         """Fail early (in the main process, before any point) if the code cannot run."""
-
-
-def _as_float(value: Any) -> float:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return math.nan
 
 
 def _finite(code: str | None, name: str, value: float) -> float:
@@ -147,7 +140,7 @@ class Chain:
             out = code.run(env, workdir)
             for key, value in out.values.items():
                 if key not in protected:
-                    env[key] = _as_float(value)
+                    env[key] = as_float(value)
             if out.slha is not None and (spectrum is None or code.name == self.spectrum_code):
                 spectrum = out.slha
             elif out.slha is not None:  # as BSMArt: a later code's blocks join (and replace) the spectrum's
@@ -182,7 +175,7 @@ class Chain:
     def _value(obs: Observable, raw: Mapping[str, Any], doc: Any, env: Mapping[str, Any]) -> float:
         if obs.function is not None:
             try:
-                return _as_float(obs.function.evaluate(env))
+                return as_float(obs.function.evaluate(env))
             except UnknownNameError as exc:
                 # a name that no code produced is a broken chain, not a bad value
                 raise CodeError(f"observable {obs.name}: FUNCTION {exc}") from None
@@ -195,4 +188,4 @@ class Chain:
                 return slha_value(doc, *obs.slha)
             except CodeError as exc:
                 raise CodeError(f"observable {obs.name}: {exc}") from None
-        return _as_float(raw.get(obs.name, math.nan))
+        return as_float(raw.get(obs.name, math.nan))

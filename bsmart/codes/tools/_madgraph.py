@@ -17,6 +17,7 @@ from typing import Any, Mapping
 
 from bsmart.errors import CodeError, ConfigError, ExpressionError
 from bsmart.expr import Expression
+from bsmart.likelihood import as_float
 
 # BSMArt's commands to generate_events when the file gives no "Extra Commands"
 DEFAULT_COMMANDS = ("shower=Pythia8", "detector=OFF", "analysis=OFF", "madspin={}", "done", "done")
@@ -117,8 +118,8 @@ def read_cross_section(run: Path) -> tuple[float, float, float]:
     for merged in sorted(run.glob("tag_*_merged_xsecs.txt")):
         for line in merged.read_text(errors="replace").splitlines():
             words = line.split()
-            if len(words) > 2 and _number(words[1]) is not None:
-                return float(words[1]), 0.0, 0.0
+            if len(words) > 2 and not math.isnan(xs := as_float(words[1])):
+                return xs, 0.0, 0.0
     log = run / "parton_systematics.log"
     if log.is_file():
         found: dict[str, list[str]] = {}
@@ -126,22 +127,15 @@ def read_cross_section(run: Path) -> tuple[float, float, float]:
             for label in ("original cross-section", "scale variation", "central scheme variation", "PDF variation"):
                 if label in line and ":" in line:
                     found[label] = line.split(":", 1)[1].replace(" ", "").split("%")
-        if len(found) == 4 and _number(found["original cross-section"][0]) is not None:
+        if len(found) == 4 and not math.isnan(xs := as_float(found["original cross-section"][0])):
             parts = [found[k] for k in ("scale variation", "central scheme variation", "PDF variation")]
             plus, minus = (math.hypot(*(float(p[i]) for p in parts)) / 100 for i in (0, 1))
-            return float(found["original cross-section"][0]), plus, minus
+            return xs, plus, minus
     for banner in sorted(run.glob("run_*_banner.txt")):
         for line in banner.read_text(errors="replace").splitlines():
-            if "Integrated weight" in line and _number(line.split(":")[-1]) is not None:
-                return float(line.split(":")[-1]), 0.0, 0.0
+            if "Integrated weight" in line and not math.isnan(xs := as_float(line.split(":")[-1])):
+                return xs, 0.0, 0.0
     raise CodeError(f"no cross section in {run.name} (no merged cross sections, parton_systematics.log or banner)")
-
-
-def _number(text: str) -> float | None:
-    try:
-        return float(text)
-    except ValueError:
-        return None
 
 
 class CrossSectionTable:

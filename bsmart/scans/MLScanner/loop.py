@@ -34,7 +34,7 @@ from typing import Any, Callable, ClassVar
 import numpy as np
 
 from bsmart.errors import ConfigError, ScanError
-from bsmart.likelihood import is_good
+from bsmart.likelihood import as_float, is_good
 from bsmart.points import EvaluatedPoint
 from bsmart.results import read_points_csv
 from bsmart.scans.base import Scan
@@ -180,10 +180,10 @@ def local_candidates(good: np.ndarray, n: int, scale: float, rng: np.random.Gene
         trial = walkers + rng.normal(0.0, scale / math.sqrt(dim), walkers.shape)
         inside = np.all((trial >= 0.0) & (trial <= 1.0), axis=1)
         trial_weight = np.zeros(n)
-        if probability is not None and inside.any():
-            trial_weight[inside] = probability(trial[inside])
-        else:
+        if probability is None:
             trial_weight[inside] = 1.0
+        elif inside.any():
+            trial_weight[inside] = probability(trial[inside])
         accept = inside & (rng.random(n) * np.maximum(weight, 1e-300) < trial_weight)
         walkers[accept], weight[accept] = trial[accept], trial_weight[accept]
         moved |= accept
@@ -244,14 +244,6 @@ def exclusion_radius(good_fraction: float, n_points: int, dim: int, diversity: f
     """Spacing that ``n_points`` would have if spread evenly over the good volume (a fraction
     of the unit cube), times ``diversity``."""
     return diversity * (max(good_fraction, 1e-9) / max(n_points, 1)) ** (1.0 / dim)
-
-
-def _number(value: Any) -> float:
-    """An observable's value as a float (NaN when missing or not a number)."""
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return math.nan
 
 
 # -- the scan --------------------------------------------------------------------------------
@@ -341,7 +333,7 @@ class MLScan(Scan):
         self.seconds["codes"] += time.perf_counter() - start
         nll = np.array([p.nll for p in points], dtype=float)  # a failed point's is likelihood.failed_nll
         good = np.array([p.good for p in points], dtype=bool)
-        values = np.array([[_number(p.observables.get(n)) if p.valid else np.nan for n in self.observables]
+        values = np.array([[as_float(p.observables.get(n)) if p.valid else np.nan for n in self.observables]
                            for p in points], dtype=float)
         self._remember(unit, nll, np.array([p.valid for p in points], dtype=bool), good, values)
         self.good_found += int(good.sum())
