@@ -35,7 +35,8 @@ _OBSERVABLE_CHARS = "<>/*:^"
 _FILE_RE = re.compile(r"^[A-Za-z0-9_.+\-]{1,200}$")
 
 # Setup keys the core reads, or accepts from BSMArt files without using them.
-# BSMArt output options bsmart does not write yet: a warning when one is switched on.
+# BSMArt output options bsmart does not write yet: a warning when one is switched on, unless the
+# scan reads it (MCMC's Merge Results).
 UNWRITTEN_OUTPUTS = {"Merge Results": "per-rank files to merge (bsmart has no MPI ranks)"}
 SETUP_KEYS = {
     "RunName", "Type", "Scan", "Cores", "Seed", "Output File", "Skip SLHA Files", "SLHA_Output", "Timeout",
@@ -239,7 +240,11 @@ def parse_variable(name: str, spec: Any, file: str, warnings: list[str] | None =
     if prior == "LOG" and lo <= 0:
         raise ConfigError(f"a LOG variable needs a positive range, got [{lo:g}, {hi:g}]", file=file,
                           where=f"{where}.RANGE")
-    return Variable(name, lo, hi, prior, grid=grid)
+    step = _optional_float(spec, "VARIANCE", where, file, finite=True)  # MCMC's step (a width, as in BSMArt)
+    if step is not None and step <= 0:
+        raise ConfigError(f"VARIANCE (the step width) must be positive, got {step:g}", file=file,
+                          where=f"{where}.VARIANCE")
+    return Variable(name, lo, hi, prior, grid=grid, step=step)
 
 
 # -- observables -----------------------------------------------------------------------------
@@ -545,10 +550,9 @@ def build_config(raw: Mapping[str, Any], path: Path, seed: int | None = None, de
 
     variables_spec = _block(raw, "Variables", file, required=True)
     variables = [parse_variable(name, spec, file, warnings) for name, spec in variables_spec.items()]
-    for key, what in UNWRITTEN_OUTPUTS.items():
-        if key in setup and parse_bool(setup[key], f"Setup.{key}", file):
-            warnings.append(f"{file}: Setup.{key}: bsmart does not write {what} yet; every point is in "
-                            f"all_points.csv, the valid ones in Spectrum_Files/<Output File>.csv")
+    for key in UNWRITTEN_OUTPUTS:
+        if key in setup:
+            parse_bool(setup[key], f"Setup.{key}", file)  # checked here, warned of by the session
     space = Space(variables) if variables else None
     if space is None:
         raise ConfigError("no variables declared", file=file, where="Variables")

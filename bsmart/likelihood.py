@@ -130,6 +130,17 @@ def total_nll(per_observable: Mapping[str, float]) -> float:
     return float(sum(per_observable.values()))
 
 
+def log_likelihood(per_observable: Mapping[str, float]) -> float:
+    """The point's exact log-likelihood, undoing each loss's cap (-inf when one observable was
+    missing): what samplers weigh points by, where the capped NLL would bend the tails."""
+    total = 0.0
+    for loss in per_observable.values():
+        if not loss < MAX_LOSS:  # also NaN
+            return -math.inf
+        total += MAX_LOSS * math.log1p(-loss / MAX_LOSS)
+    return total
+
+
 def failed_nll(observables: Mapping[str, Observable]) -> float:
     """What a failed point weighs: the maximum loss of every used observable (M when none is
     used). No evaluated point can weigh more, so no model ranks a failure above a valid point."""

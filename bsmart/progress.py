@@ -40,6 +40,8 @@ class ProgressLine:
             done, total, unit = target
             if unit == "good":
                 parts.append(f"good {runner.good}/{total}")
+            elif unit != "evaluations":  # e.g. an MCMC's states
+                parts += [f"good {runner.good}", f"{unit} {done}/{total}"]
             else:
                 parts[1] = f"evaluated {done}/{total}"
                 parts.append(f"good {runner.good}")
@@ -76,6 +78,8 @@ def summary_lines(summary: Mapping[str, Any], input_file: str) -> list[str]:
         f"{good} good (efficiency {efficiency}) in {summary.get('seconds', 0):.1f} s ({timing})",
         f"results: {run_dir}/ (all_points.csv, good_points.csv, summary.json, bsmart.log)",
     ]
+    if summary.get("chain_files"):
+        lines.append(f"chains: {run_dir}/{summary['chain_files']} (one row per state, with its Weight)")
     if summary.get("status") == "interrupted":
         lines.append(f"continue: bsmart run {input_file} --resume")
     elif good:

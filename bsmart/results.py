@@ -47,10 +47,12 @@ def _fmt(value: Any) -> str:
 
 
 class _CsvFile:
-    """A CSV opened for appending; each ``write_rows`` ends with flush + fsync."""
+    """A CSV opened for appending; each ``write_rows`` ends with flush + fsync (a ``durable=False``
+    file, one that can be rebuilt from all_points.csv, is only flushed)."""
 
-    def __init__(self, path: Path, header: Sequence[str], delimiter: str = ","):
+    def __init__(self, path: Path, header: Sequence[str], delimiter: str = ",", durable: bool = True):
         self.path = path
+        self.durable = durable
         fresh = not path.exists() or path.stat().st_size == 0
         self._fh = open(path, "a", newline="")
         self._writer = csv.writer(self._fh, delimiter=delimiter)
@@ -64,7 +66,8 @@ class _CsvFile:
 
     def _sync(self) -> None:
         self._fh.flush()
-        os.fsync(self._fh.fileno())
+        if self.durable:
+            os.fsync(self._fh.fileno())
 
     def close(self) -> None:
         self._fh.close()
@@ -133,6 +136,7 @@ class ResultStore:
                 _truncate_after(self.spectra_path, SPECTRUM_END.encode())
             self._spectra = open(self.spectra_path, "a")
         self._iterations: _CsvFile | None = None
+        self._tables: list[_CsvFile] = []
 
     def _load_previous(self) -> list[EvaluatedPoint]:
         """Read back a run's points; the derived files are rewritten from them, since a kill
@@ -220,6 +224,16 @@ class ResultStore:
             self._iterations = _CsvFile(self.run_dir / ITERATIONS, list(record))
         self._iterations.write_rows([list(record.values())])
 
+    def scan_table(self, name: str, header: Sequence[str]) -> _CsvFile:
+        """A scan's own table under the run folder (MCMC's chains in ``Results/``), begun afresh in
+        every session: a resumed scan replays its history, and so writes it again."""
+        path = self.run_dir / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.unlink(missing_ok=True)
+        table = _CsvFile(path, header, durable=False)
+        self._tables.append(table)
+        return table
+
     def model_dir(self) -> Path:
         path = self.run_dir / "model"
         path.mkdir(exist_ok=True)
@@ -234,7 +248,7 @@ class ResultStore:
         os.replace(tmp, self.run_dir / SUMMARY)  # never a half-written summary
 
     def close(self) -> None:
-        for f in (self._all, *(d for d, _, _ in self._derived), self._spectra, self._iterations):
+        for f in (self._all, *(d for d, _, _ in self._derived), self._spectra, self._iterations, *self._tables):
             if f is not None:
                 f.close()
 
@@ -323,46 +337,52 @@ def csv_header(path: Path, where: str) -> list[str]:
     return [name.strip() for name in first]
 
 
+SCORES = {"NLL": lambda v: v, "LogLike": np.negative, "Likelihood": lambda v: -np.log(v)}  # column -> its NLL
+
+
 def check_columns(path: Path, space: Space, where: str, *, need_nll: bool = False,
-                  observables: Mapping[str, Any] | None = None) -> list[str]:
+                  observables: Mapping[str, Any] | None = None, score: tuple[str, str] = ("NLL", "NLL")) \
+        -> list[str]:
     """The header of a CSV of points, checked: a column per free variable, and where the NLL is
-    needed, an NLL column or one per used observable. Cheap: the rows are not read."""
+    needed, the ``score`` column or one per used observable. Cheap: the rows are not read."""
     header = csv_header(path, where)
     missing = [v.name for v in space.variables if v.name not in header and not v.fixed]
     if missing:
         raise ConfigError(f"{path} has no column(s) {missing} (columns: {header[:20]})", where=where)
-    if need_nll and _nll_source(header, observables) is None:
-        raise ConfigError(f"{path} has no NLL column and no columns for the used observables", where=where)
+    if need_nll and _nll_source(header, observables, score[0]) is None:
+        raise ConfigError(f"{path} has no {score[0]} column and no columns for the used observables", where=where)
     return header
 
 
-def _nll_source(header: Sequence[str], observables: Mapping[str, Any] | None) -> str | None:
+def _nll_source(header: Sequence[str], observables: Mapping[str, Any] | None, column: str = "NLL") -> str | None:
     used = [n for n, o in (observables or {}).items() if o.used]
-    if "NLL" in header:
-        return "NLL"
+    if column in header:
+        return "score"
     return "observables" if used and all(n in header for n in used) else None
 
 
 def read_points_csv(path: Path, space: Space, *, need_nll: bool = False, where: str = "InitCSV",
-                    observables: Mapping[str, Any] | None = None) -> PointTable:
+                    observables: Mapping[str, Any] | None = None, score: tuple[str, str] = ("NLL", "NLL")) \
+        -> PointTable:
     """Read the variable columns (and NLL) of a CSV written by bsmart, BSMArt or by hand.
 
     The file is streamed, keeping only the numbers it needs (a 1 GB file takes memory for its
     numbers, not its text). Rows with the wrong number of fields, a malformed quote, a
     non-numeric or NaN variable or NLL, outside the declared ranges, or duplicated (at the
     precision the codes see) are skipped and counted with their reason; a file with no usable
-    row is an error. The NLL comes from an ``NLL`` column, else it is recomputed from observable
+    row is an error. The NLL comes from the ``score`` column (name, kind: an ``NLL`` column, or
+    one of BSMArt's ``LogLike`` or ``Likelihood`` columns), else it is recomputed from observable
     columns named as the configured observables, else it is missing.
     """
     path = Path(path)
-    header = check_columns(path, space, where, need_nll=need_nll, observables=observables)
+    header = check_columns(path, space, where, need_nll=need_nll, observables=observables, score=score)
     index = {name: i for i, name in reversed(list(enumerate(header)))}  # the first of repeated names
     observables = dict(observables or {})
     value_names = [n for n in observables if n in index]
-    nll_source = _nll_source(header, observables)
+    nll_source = _nll_source(header, observables, score[0])
     # the columns to read; a fixed variable without a column takes its value
     wanted = [(index.get(v.name), v.lower) for v in space.variables] + [(index[n], math.nan) for n in value_names] \
-        + ([(index["NLL"], math.nan)] if nll_source == "NLL" else [])
+        + ([(index[score[0]], math.nan)] if nll_source == "score" else [])
     valid_column = index.get("valid") if nll_source else None  # bsmart's CSVs hold failed points too
     numbers = array("d")  # row-major, len(wanted) per row: 8 bytes a number
     failed = array("b")
@@ -386,8 +406,9 @@ def read_points_csv(path: Path, space: Space, *, need_nll: bool = False, where: 
     physical = table[:, :nv]
     values = {n: table[:, nv + j] for j, n in enumerate(value_names)}
     nll = None
-    if nll_source == "NLL":
-        nll = table[:, -1]
+    if nll_source == "score":
+        with np.errstate(divide="ignore", invalid="ignore"):
+            nll = SCORES[score[1]](table[:, -1])
     elif nll_source == "observables":
         nll = np.array([total_nll(losses(observables, {n: v[r] for n, v in values.items()}))
                         for r in range(len(table))])

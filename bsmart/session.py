@@ -16,7 +16,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from bsmart import __version__
-from bsmart.config import SETUP_KEYS, RunConfig, load_config
+from bsmart.config import SETUP_KEYS, UNWRITTEN_OUTPUTS, RunConfig, load_config
 from bsmart.errors import BsmartError, ConfigError, ScanError
 from bsmart.progress import ProgressLine, summary_lines
 from bsmart.results import ResultStore
@@ -32,6 +32,11 @@ log = logging.getLogger("bsmart")
 def _warn_unknown_keys(config: RunConfig, declared: dict) -> None:
     for message in config.warnings:
         log.warning(message)
+    setup = config.raw.get("Setup") or {}
+    for key, what in UNWRITTEN_OUTPUTS.items():
+        if key in setup and key not in declared and parse_bool(setup[key], f"Setup.{key}"):
+            log.warning("%s: Setup.%s: bsmart does not write %s yet; every point is in all_points.csv, the valid "
+                        "ones in Spectrum_Files/<Output File>.csv", config.path, key, what)
     by_block: dict[str, set[str]] = {}
     for key, setting in declared.items():
         by_block.setdefault(setting.block, set()).add(key)

@@ -27,6 +27,16 @@ class Variable:
     upper: float
     prior: str = "UNIFORM"
     grid: tuple[float, ...] | None = None  # explicit values for the Grid scan
+    step: float | None = None  # VARIANCE: the width of a Markov-chain step (decades for LOG)
+
+    @property
+    def unit_step(self) -> float | None:
+        """The step width in the unit cube (``step`` over the range, or over the decades of a LOG
+        variable); None when the input gives none."""
+        if self.step is None or self.fixed:
+            return None
+        width = math.log10(self.upper / self.lower) if self.prior == "LOG" else self.upper - self.lower
+        return self.step / width
 
     @property
     def fixed(self) -> bool:

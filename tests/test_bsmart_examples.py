@@ -24,10 +24,8 @@ EXAMPLES = Path(__file__).parent / "data" / "bsmart_examples"
 DATA = Path(__file__).parent / "data"
 STANDINS = {"SPheno": "spheno_standin.py", "MicrOmegas": "micromegas_standin.py"}
 MISSING_SCAN = {  # file -> BSMArt's scan that bsmart does not have yet (issue 14)
-    "DiracGauginos/DiracGauginos_AL.json": "AL", "DiracGauginos/DiracGauginos_MCMC.json": "MCMC",
-    "E6AFH/MCMC_High_E6AFH.json": "MCMC", "E6AFH/MCMC_low_E6AFH.json": "MCMC", "MLS/FakeMLS.json": "MLS",
-    "MLS/MLS_MSSM.json": "MLS", "SMSQQ/SMSQQ_AL.json": "AL", "SMSQQ/SMSQQ_MCMC.json": "MCMC",
-    "VacStab/SMSQQ_ALnew_NN.json": "AL",
+    "DiracGauginos/DiracGauginos_AL.json": "AL", "MLS/FakeMLS.json": "MLS", "MLS/MLS_MSSM.json": "MLS",
+    "SMSQQ/SMSQQ_AL.json": "AL", "VacStab/SMSQQ_ALnew_NN.json": "AL",
 }
 ONE_LINE_ERROR = {  # file -> the error it ends in
     "AuxFiles/BSMArt_basetemplate.json": "Setup.Type: scan name must be a string, got ''",
@@ -35,11 +33,13 @@ ONE_LINE_ERROR = {  # file -> the error it ends in
 }
 RUNS = ("DiracGauginos/DiracGauginos_Random.json", "E6AFH/CSV_High_E6AFH.json", "Minimise/Fitting_MSSM_mh.json", "SMSQQ/SMSQQ_Grid.json",
         "SMSQQ/SMSQQ_Random.json", "SMSSM/SMSSM_Grid.json", "ValidityCheck/validity_MSSM.json")
+MCMC_RUNS = ("DiracGauginos/DiracGauginos_MCMC.json", "E6AFH/MCMC_High_E6AFH.json", "E6AFH/MCMC_low_E6AFH.json",
+             "SMSQQ/SMSQQ_MCMC.json")
 
 
 def test_every_shipped_example_is_covered() -> None:
     shipped = {str(p.relative_to(EXAMPLES)) for p in EXAMPLES.rglob("*.json")}
-    assert len(shipped) == 18 and shipped == {*MISSING_SCAN, *ONE_LINE_ERROR, *RUNS}
+    assert len(shipped) == 18 and shipped == {*MISSING_SCAN, *ONE_LINE_ERROR, *RUNS, *MCMC_RUNS}
 
 
 @pytest.fixture(autouse=True)
@@ -120,6 +120,30 @@ def _run(job: Path, name: str, monkeypatch, **kwargs) -> tuple[dict, list[dict[s
     assert list(rows[0])[:len(data["Variables"]) + 1] == ["ID", *data["Variables"]]  # BSMArt's first columns
     assert "Result" not in rows[0]  # BSMArt's Random and Grid write none
     return summary, rows
+
+
+@pytest.mark.parametrize("name", MCMC_RUNS)
+def test_mcmc_example_writes_bsmart_merged_chain_file(job: Path, name: str, monkeypatch) -> None:
+    """Merge Results (every shipped MCMC file sets it): Results/MCMC_results, BSMArt's columns (ID,
+    variables, observables, Likelihood) then LogLike, Weight and Chain; one chain per core."""
+    if name.startswith("E6AFH"):
+        pytest.importorskip("smodels", reason="SModelS is an optional extra: pip install bsmart[smodels]")
+        monkeypatch.syspath_prepend(str(DATA / "higgstools_standin"))
+    summary, rows = _run(job, name, monkeypatch, max_evaluations=8, setup={"Cores": 2, "Seed": 2})
+    assert summary["evaluations"] == 8 and summary["chains"] == 2 and summary["states"] >= 2
+    data = json.loads((job / name).read_text())
+    columns = list(rows[0])[1 + len(data["Variables"]):]
+    observables = columns[:next(i for i, c in enumerate(columns) if c.startswith("loss_") or c == "NLL")]
+    assert set(observables) == {*data.get("Observables", {}), *(o for code in data["Codes"].values()
+                                                                   for o in code.get("Observables", {}))}
+    chain = _rows(Path(summary["run_dir"]) / "Results" / "MCMC_results")
+    assert list(chain[0]) == ["ID", *data["Variables"], *observables, "Likelihood", "LogLike", "Weight", "Chain"]
+    assert {r["Chain"] for r in chain} == {"0", "1"} and len(chain) == summary["states"]
+    by_id = {r["ID"]: r for r in rows}
+    for state in chain:  # a state is a valid point, as the Spectrum_Files table has it
+        assert all(by_id[state["ID"]][k] == state[k] for k in [*data["Variables"], *observables])
+        low, high = data["Variables"][next(iter(data["Variables"]))]["RANGE"]
+        assert low <= float(state[next(iter(data["Variables"]))]) <= high
 
 
 def test_smsqq_grid_runs_spheno_then_micromegas_with_dd_limits(job: Path, monkeypatch) -> None:

@@ -2,10 +2,12 @@
 """A stand-in for SPheno: ``SPhenoX INPUT OUTPUT`` reads a LesHouches input and writes an SLHA
 spectrum in SPheno's layout (SPINFO, MINPAR echoed, MASS with comments), with made-up masses
 that depend on MINPAR: mh = 110 + m0 / 20, mH1 = m12 + 80, mH2 = A0 + 180 and, given m12, the
-neutralino 1000022 at 0.4 m12 (MSSM-like inputs);
+neutralino 1000022 at 0.4 m12 (MSSM-like inputs), or for Dirac-gaugino inputs (MSOFTIN 300, 301
+and HMIXIN 1: the Dirac bino and wino masses and mu) at the smallest of the three;
 for the SM_SQQ model's inputs (MINPAR 22-24: mass-squared terms) the scalars 105, 103, 55 get
 their square roots; every spectrum has the W mass and SARAH's tree-level unitarity blocks; for the E6AFH
-model's inputs (EXTPAR 62, lambda) the masses its BSMArt example reads, a Z' at 0.32 vS
+model's inputs (EXTPAR 62, lambda, at the high scale; E6AFHIN 22, mu', at the low scale) the masses its BSMArt
+example reads (and at the low scale the neutralino 1000022 at M1, MSOFTIN 1), a Z' at 0.32 vS
 (ESIXRUNIN 11) and its decays.
 Every spectrum has the scalars' decays, the top's decay to the charged scalar 37, and the
 HiggsBounds-5 effective couplings (HiggsCouplingsBosons / HiggsCouplingsFermions: value first) that
@@ -19,6 +21,8 @@ inp, out = sys.argv[1], sys.argv[2]
 doc = pyslha.read(inp, ignorenobr=True, ignorenomass=True)
 minpar = dict(doc.blocks["MINPAR"].items())
 extpar = dict(doc.blocks["EXTPAR"].items()) if "EXTPAR" in doc.blocks else {}
+dirac = [abs(v) for b, k in (("MSOFTIN", 300), ("MSOFTIN", 301), ("HMIXIN", 1)) if b in doc.blocks
+         for v in [dict(doc.blocks[b].items()).get(k)] if v is not None]
 vs = dict(doc.blocks["ESIXRUNIN"].items()).get(11, 15000.0) if "ESIXRUNIN" in doc.blocks else 15000.0
 m0, m12, a0 = minpar.get(1, 0.0), minpar.get(2, 0.0), minpar.get(5, 0.0)
 squares = {105: minpar.get(22), 103: minpar.get(23), 55: minpar.get(24)}
@@ -37,12 +41,18 @@ with open(out, "w") as fh:
              f"        45     {a0 + 180:16.8E}  # hh_3\n")
     if 2 in minpar and squares[55] is None:  # MSSM-like inputs only
         fh.write(f"   1000022     {0.4 * m12:16.8E}  # Chi_1\n")
+    elif len(dirac) == 3:
+        fh.write(f"   1000022     {min(dirac):16.8E}  # Chi_1\n")
+    elif "E6AFHIN" in doc.blocks:  # the bino mass M1
+        fh.write(f"   1000022     {abs(dict(doc.blocks['MSOFTIN'].items()).get(1, 200.0)):16.8E}  # Chi_1\n")
     for pdg, square in squares.items():
         if square is not None:
             fh.write(f"   {pdg:7d}     {abs(square) ** 0.5:16.8E}  # scalar {pdg}\n")
     fh.write(f"        36     {m12 + 90:16.8E}  # Ah_2\n        37     {m12 + 100:16.8E}  # Hm_2\n")
     mzp = 0.32 * vs
     fh.write("        24     8.03590000E+01  # VWp\n")
+    if "E6AFHIN" in doc.blocks:  # E6AFH at the low scale: the singlino mass from mu'
+        extpar[62] = dict(doc.blocks["E6AFHIN"].items()).get(22, 3000.0)
     if 62 in extpar:  # E6AFH
         fh.write(f"        31     {mzp:16.8E}  # VZp\n   1000024     {0.2 * m12 + 250:16.8E}  # Cha_1\n"
                  f"   1000023     {0.2 * m12 + 250:16.8E}  # Chi_2\n   2000253     {1.2 * m12 + 2000:16.8E}  # Fe4\n"

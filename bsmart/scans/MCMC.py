@@ -1,0 +1,146 @@
+"""MCMC: BSMArt's Metropolis-Hastings scan, read from BSMArt's keys. Each chain steps by a
+Gaussian of the variables' ``VARIANCE`` widths; the chains step together, one batch a step, so
+that ``Cores`` workers evaluate them in parallel. A step outside the ranges is rejected without
+running a code (BSMArt drew again, which biases the sample near the edges), and a chain's file
+keeps each state with its weight, the steps it stayed there: a sample of the posterior
+(likelihood x the declared priors), where BSMArt kept each state once."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from bsmart.config import RunConfig
+from bsmart.errors import ScanError
+from bsmart.likelihood import log_likelihood
+from bsmart.results import check_columns, read_points_csv
+from bsmart.scans._chains import ChainState, chain_row, sample_statistics, spread_starts
+from bsmart.scans.base import Scan
+from bsmart.settings import Setting, Settings
+
+DEFAULT_STEP = 0.1  # of a variable's range (in decades for LOG) when it gives no VARIANCE
+MAX_IDLE_STEPS = 10_000  # steps in a row that all left the ranges: the widths are too large
+
+__meta__ = {
+    "name": "MCMC",
+    "description": "Metropolis-Hastings chains: map the posterior (likelihood x prior) of a region.",
+    "settings": {
+        "Points": Setting(1000, int, "evaluations in all, the chains' starts included", minimum=1),
+        "Valid Points": Setting(None, int, "stop once the chains have taken this many states (starts "
+                                           "included)", minimum=1),
+        "Chains": Setting(None, int, "chains, stepped together (one batch a step); default: Cores", minimum=1,
+                          maximum=10_000),
+        "Merge Results": Setting(False, bool, "one Results/MCMC_results file with a Chain column, instead of "
+                                              "Results/MCMC_run_<chain>"),
+        "Initial Sample": Setting(None, str, "a CSV (e.g. an ML scan's good points) whose best points start the "
+                                             "chains, relative to the input file; InitCSV is the same"),
+        "InitCSV": Setting(None, str, "the same as Initial Sample"),
+        "Sample LogLike Name": Setting(None, str, "the Initial Sample's log-likelihood column"),
+        "Sample NLL Name": Setting(None, str, "the Initial Sample's NLL column (default: NLL)"),
+        "Sample Likelihood Name": Setting(None, str, "the Initial Sample's likelihood column"),
+    },
+}
+
+
+def _sample(settings: Settings) -> tuple[str | None, str, tuple[str, str]]:
+    """The seeding CSV, its key, and its score column (name, kind)."""
+    key = "Setup.Initial Sample" if settings.initial_sample else "Setup.InitCSV"
+    for kind in ("LogLike", "NLL", "Likelihood"):
+        if settings[f"Sample {kind} Name"]:
+            return settings.initial_sample or settings.initcsv, key, (settings[f"Sample {kind} Name"], kind)
+    return settings.initial_sample or settings.initcsv, key, ("NLL", "NLL")
+
+
+class NewScan(Scan):
+    @classmethod
+    def check(cls, config: RunConfig, settings: Settings) -> None:
+        name, key, score = _sample(settings)
+        if name:
+            check_columns(config.resolve_path(name), config.space, key, need_nll=True,
+                          observables=config.observables, score=score)
+
+    def initialise(self) -> None:
+        self.chains = [ChainState(k) for k in range(self.settings.chains or self.config.cores)]
+        missing = [v.name for v in self.space.free if v.step is None]
+        if missing:
+            self.log.info("MCMC: no VARIANCE for %s: steps of %g of the range", ", ".join(missing), DEFAULT_STEP)
+        self.widths = np.array([v.unit_step or DEFAULT_STEP for v in self.space.free])
+        self.starts: list[np.ndarray] = []
+        name, key, score = _sample(self.settings)
+        if name:
+            table = read_points_csv(self.config.resolve_path(name), self.space, need_nll=True, where=key,
+                                    observables=self.config.observables, score=score)
+            self.log.info("MCMC: %s: %s", name, table.report())
+            self.starts = list(spread_starts(self.space.to_unit(table.physical), table.nll, len(self.chains)))
+        observables = list(self.config.observables)
+        header = ["ID", *self.space.names, *observables, "Likelihood", "LogLike", "Weight"]
+        self.row = lambda p, ll, w: chain_row(p, self.space.names, observables, ll, w)
+        if self.settings.merge_results:
+            merged = self.store.scan_table("Results/MCMC_results", [*header, "Chain"])
+            self.write = lambda chain, rows: merged.write_rows([[*r, chain.index] for r in rows])
+        else:
+            files = [self.store.scan_table(f"Results/MCMC_run_{c.index}", header) for c in self.chains]
+            self.write = lambda chain, rows: files[chain.index].write_rows(rows)
+
+    def progress(self) -> tuple[int, int, str]:
+        if self.settings.valid_points:
+            return sum(c.accepted for c in self.chains), self.settings.valid_points, "states"
+        return self.runner.evaluated, self.settings.points, "evaluations"
+
+    def _finished(self) -> bool:
+        if self.settings.valid_points and sum(c.accepted for c in self.chains) >= self.settings.valid_points:
+            return True
+        return self.runner.evaluated >= self.settings.points
+
+    def run(self) -> None:
+        iteration = idle = 0
+        while not self._finished():
+            proposals, budget = [], self.settings.points - self.runner.evaluated  # (chain, unit point)
+            for chain in self.chains:
+                if len(proposals) == budget:  # the last chains wait: no evaluation is left for them
+                    break
+                if chain.point is None:  # a start: the sample's next best, else anywhere
+                    proposals.append((chain, self.starts.pop(0) if self.starts else self.space.sample_unit(
+                        self.rng, 1)[0]))
+                    continue
+                chain.steps += 1
+                step = chain.unit + self.rng.normal(0.0, self.widths)
+                if np.all((step >= 0) & (step <= 1)):
+                    proposals.append((chain, step))
+                else:  # outside the prior: rejected, and no code runs
+                    chain.weight += 1
+            idle = 0 if proposals else idle + 1
+            if idle > MAX_IDLE_STEPS:
+                raise ScanError(f"MCMC: {MAX_IDLE_STEPS} steps in a row left the ranges: the VARIANCE widths are "
+                                f"too large for them")
+            points = self.evaluate(self.space.to_physical(np.array([u for _, u in proposals])), iteration) \
+                if proposals else []
+            for (chain, unit), point in zip(proposals, points):
+                ll = log_likelihood(point.losses) if point.valid else -math.inf
+                if chain.point is None:
+                    if math.isfinite(ll):
+                        chain.move(unit, point, ll)
+                elif self.rng.random() < math.exp(min(0.0, ll - chain.log_likelihood)):
+                    left_weight, left_ll = chain.weight, chain.log_likelihood
+                    left = chain.move(unit, point, ll)
+                    self.write(chain, [self.row(left, left_ll, left_weight)])
+                else:
+                    chain.weight += 1
+            iteration += 1
+        if not any(c.point is not None for c in self.chains):
+            raise ScanError(f"MCMC: none of the {self.runner.evaluated} points tried had a likelihood, so no chain "
+                            f"started")
+
+    def postprocess(self) -> None:
+        """The chains' last states, with their weights so far, and the sample's statistics."""
+        for chain in (c for c in self.chains if c.point is not None):
+            self.write(chain, [self.row(chain.point, chain.log_likelihood, chain.weight)])
+            chain.history.append((chain.unit, chain.weight))
+        steps = sum(c.steps for c in self.chains)
+        self.result.update(chain_files="Results/MCMC_results" if self.settings.merge_results else
+                           "Results/MCMC_run_<chain>", chains=len(self.chains), states=sum(c.accepted for c in self.chains),
+                           acceptance=round(sum(c.accepted - 1 for c in self.chains if c.accepted) / steps, 4)
+                           if steps else None,
+                           **sample_statistics(self.chains, [v.name for v in self.space.free],
+                                               lambda u: self.space.to_physical(u)[:, self.space.free_index]))
