@@ -64,6 +64,11 @@ class Setting:
                 return None  # an optional setting (a file name, say) left empty
             raise ConfigError(f"expected {self.describe().split(', default')[0]}, got null (leave the key out for the "
                               f"default {self.default!r})", file=file, where=where)
+        if self.type is list:  # a list of whole numbers (BSMArt's MLS Neurons), each checked as one
+            if not isinstance(value, (list, tuple)) or not value:
+                raise ConfigError(f"expected a list of whole numbers, got {value!r}", file=file, where=where)
+            return tuple(self._checked(parse_int(v, f"{where}[{i}]", file), f"{where}[{i}]", file)
+                         for i, v in enumerate(value))
         if self.type is bool:
             parsed = parse_bool(value, where, file)
         elif self.type is int:
@@ -79,6 +84,9 @@ class Setting:
                 if match is None:
                     raise ConfigError(f"'{parsed}' is not one of {list(self.choices)}", file=file, where=where)
                 parsed = match
+        return self._checked(parsed, where, file)
+
+    def _checked(self, parsed: Any, where: str, file: str | None) -> Any:
         if self.minimum is not None and parsed < self.minimum:
             raise ConfigError(f"must be at least {self.minimum}, got {parsed}", file=file, where=where)
         if self.upper is not None and parsed > self.upper:
@@ -88,11 +96,11 @@ class Setting:
     @property
     def upper(self) -> float | None:
         """The largest value accepted: ``maximum``, or for counts :data:`INT_CAP`."""
-        return self.maximum if self.maximum is not None or self.type is not int else INT_CAP
+        return self.maximum if self.maximum is not None or self.type not in (int, list) else INT_CAP
 
     def describe(self) -> str:
         kind = self.type.__name__ if self.choices is None else "|".join(self.choices)
-        upper = f"{self.upper:g}" if self.type is int and self.upper is not None else self.upper  # 1e+09
+        upper = f"{self.upper:g}" if self.type in (int, list) and self.upper is not None else self.upper  # 1e+09
         if self.minimum is not None and upper is not None:
             kind += f" in [{self.minimum}, {upper}]"
         elif self.minimum is not None:

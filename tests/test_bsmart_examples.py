@@ -24,8 +24,7 @@ EXAMPLES = Path(__file__).parent / "data" / "bsmart_examples"
 DATA = Path(__file__).parent / "data"
 STANDINS = {"SPheno": "spheno_standin.py", "MicrOmegas": "micromegas_standin.py"}
 MISSING_SCAN = {  # file -> BSMArt's scan that bsmart does not have yet (issue 14)
-    "DiracGauginos/DiracGauginos_AL.json": "AL", "MLS/FakeMLS.json": "MLS", "MLS/MLS_MSSM.json": "MLS",
-    "SMSQQ/SMSQQ_AL.json": "AL", "VacStab/SMSQQ_ALnew_NN.json": "AL",
+    "DiracGauginos/DiracGauginos_AL.json": "AL", "SMSQQ/SMSQQ_AL.json": "AL", "VacStab/SMSQQ_ALnew_NN.json": "AL",
 }
 ONE_LINE_ERROR = {  # file -> the error it ends in
     "AuxFiles/BSMArt_basetemplate.json": "Setup.Type: scan name must be a string, got ''",
@@ -35,11 +34,12 @@ RUNS = ("DiracGauginos/DiracGauginos_Random.json", "E6AFH/CSV_High_E6AFH.json", 
         "SMSQQ/SMSQQ_Random.json", "SMSSM/SMSSM_Grid.json", "ValidityCheck/validity_MSSM.json")
 MCMC_RUNS = ("DiracGauginos/DiracGauginos_MCMC.json", "E6AFH/MCMC_High_E6AFH.json", "E6AFH/MCMC_low_E6AFH.json",
              "SMSQQ/SMSQQ_MCMC.json")
+MLS_RUNS = ("MLS/FakeMLS.json", "MLS/MLS_MSSM.json")
 
 
 def test_every_shipped_example_is_covered() -> None:
     shipped = {str(p.relative_to(EXAMPLES)) for p in EXAMPLES.rglob("*.json")}
-    assert len(shipped) == 18 and shipped == {*MISSING_SCAN, *ONE_LINE_ERROR, *RUNS, *MCMC_RUNS}
+    assert len(shipped) == 18 and shipped == {*MISSING_SCAN, *ONE_LINE_ERROR, *RUNS, *MCMC_RUNS, *MLS_RUNS}
 
 
 @pytest.fixture(autouse=True)
@@ -120,6 +120,31 @@ def _run(job: Path, name: str, monkeypatch, **kwargs) -> tuple[dict, list[dict[s
     assert list(rows[0])[:len(data["Variables"]) + 1] == ["ID", *data["Variables"]]  # BSMArt's first columns
     assert "Result" not in rows[0]  # BSMArt's Random and Grid write none
     return summary, rows
+
+
+@pytest.mark.parametrize("name", MLS_RUNS)
+def test_mls_example_runs_its_batches_with_bsmart_keys(job: Path, name: str, monkeypatch) -> None:
+    """BSMArt's MLS keys in Setup: a first batch of 5 x Points, then Iterations - 1 batches of Points
+    chosen by the network (Neurons, LR, Epochs; TrainLH False in MLS_MSSM: it learns Oh2); cut short
+    with Points 4 and Iterations 3. The Spectrum_Files table ends with BSMArt's Result."""
+    monkeypatch.chdir((job / name).parent)
+    summary = run_scan(job / name, setup={"Points": 4, "Iterations": 3, "Cores": 2, "Seed": 1})
+    assert summary["status"] == "finished" and summary["stopped_by"] == "iterations"
+    assert summary["evaluations"] == 5 * 4 + 2 * 4 and "short_of_target" not in summary
+    iterations = _rows(Path(summary["run_dir"]) / "iterations.csv")
+    assert [int(r["evaluated"]) for r in iterations] == [20, 4, 4]
+    chosen = int(iterations[1]["from_model"]) + int(iterations[1]["from_smote"])
+    assert int(iterations[1]["random"]) == 0 and chosen == 4  # 10 % of 4 rounds to no random point
+    data = json.loads((job / name).read_text())
+    rows = _rows(Path(summary["run_dir"]) / "Spectrum_Files" / "MSSM_Output.csv")
+    assert list(rows[0])[:3] == ["ID", "m0", "m12"] and list(rows[0])[-1] == "Result" and len(rows) == summary["valid"]
+    model = json.loads((Path(summary["run_dir"]) / "model" / "model.json").read_text())
+    assert model["method"] == "MLS" and model["target"] == ("NLL" if data["Setup"].get("TrainLH", "True") == "True"
+                                                            else "Observables")
+    torch = pytest.importorskip("torch")
+    weights = torch.load(Path(summary["run_dir"]) / "model" / next(iter(model["files"].values())), weights_only=True)
+    widths = [w.shape[0] for k, w in weights["state_dict"].items() if k.endswith("weight")]
+    assert widths[:-1] == data["Setup"]["Neurons"]  # the hidden layers the file asks for
 
 
 @pytest.mark.parametrize("name", MCMC_RUNS)

@@ -358,3 +358,30 @@ def test_cuda_without_a_gpu_is_refused_before_any_point(tmp_path: Path) -> None:
     path.write_text(json.dumps(data))
     assert cli_main(["run", str(path), "--output", str(tmp_path), "--quiet"]) == 2
     assert not (tmp_path / "Cuda").exists()  # refused before the run folder, so before any code ran
+
+
+def test_bsmart_mls_runs_its_iterations_and_beats_random_sampling(tmp_path: Path, random_rate: float) -> None:
+    """BSMArt's MLS keys in Setup: 5 x Points uniform points, then Iterations - 1 network batches of
+    Points, 10 % of them random; no good-point target, so reaching the iterations is no shortfall."""
+    data = f3d_input("MLS", "MLS_F3d", setup={"Type": "MLS", "Points": 100, "Iterations": 8, "Epochs": 300,
+                                              "LR": 0.01, "TrainLH": "False", "Threshold": THRESHOLD})
+    del data["Scan"]
+    data["Networks"] = {"Candidate_Points": 2000}
+    summary, run_dir = run(tmp_path, data)
+    assert summary["scan"] == "MLS" and summary["stopped_by"] == "iterations" and "short_of_target" not in summary
+    iterations = rows(run_dir / "iterations.csv")
+    assert [int(r["evaluated"]) for r in iterations] == [500] + [100] * 7
+    assert all(int(r["random"]) == 10 for r in iterations[1:])
+    # xBIT's way learns slowly (few good points to learn F3d's 13 shells from); its last batches beat random
+    assert sum(int(r["good"]) for r in iterations[-3:]) / 300 > 2.5 * random_rate
+
+
+@pytest.mark.parametrize("neurons, message", [([], r"expected a list of whole numbers, got \[\]"),
+                                              ([50, 0], r"Setup.Neurons\[1\]: must be at least 1"),
+                                              ("50", "expected a list of whole numbers, got '50'")])
+def test_bsmart_mls_bad_neurons_is_one_line(tmp_path: Path, neurons, message) -> None:
+    from bsmart.errors import ConfigError
+    data = f3d_input("MLS", "MLS_bad", setup={"Neurons": neurons})
+    with pytest.raises(ConfigError, match=message):
+        run(tmp_path, data)
+    assert not (tmp_path / "MLS_bad").exists()

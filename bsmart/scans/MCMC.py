@@ -137,10 +137,10 @@ class NewScan(Scan):
         for chain in (c for c in self.chains if c.point is not None):
             self.write(chain, [self.row(chain.point, chain.log_likelihood, chain.weight)])
             chain.history.append((chain.unit, chain.weight))
-        steps = sum(c.steps for c in self.chains)
+        steps, states = sum(c.steps for c in self.chains), sum(c.accepted for c in self.chains)
+        moves = sum(c.accepted - 1 for c in self.chains if c.accepted)
         self.result.update(chain_files="Results/MCMC_results" if self.settings.merge_results else
-                           "Results/MCMC_run_<chain>", chains=len(self.chains), states=sum(c.accepted for c in self.chains),
-                           acceptance=round(sum(c.accepted - 1 for c in self.chains if c.accepted) / steps, 4)
-                           if steps else None,
+                           "Results/MCMC_run_<chain>", chains=len(self.chains), states=states,
+                           acceptance=round(moves / steps, 4) if steps else None,
                            **sample_statistics(self.chains, [v.name for v in self.space.free],
                                                lambda u: self.space.to_physical(u)[:, self.space.free_index]))

@@ -254,6 +254,7 @@ class MLScan(Scan):
     kind: ClassVar[str]
     learner: ClassVar[Callable[..., Any]]
     result_column = True  # BSMArt's MLScanner scans write their NLL as Result
+    target: ClassVar[str] = "points"  # the stop that is the goal (BSMArt's MLS: "iterations"); others are short
 
     @classmethod
     def check(cls, config: Any, settings: Any) -> None:
@@ -352,9 +353,11 @@ class MLScan(Scan):
         """Evaluations still allowed."""
         return self.max_evaluations - self.runner.evaluated
 
-    def _done(self) -> str | None:
-        if self.good_found >= self.settings.points:
+    def _done(self, iteration: int) -> str | None:
+        if self.target == "points" and self.good_found >= self.settings.points:
             return "points"
+        if self.settings.iterations and iteration >= self.settings.iterations:
+            return "iterations"
         if self._budget() <= 0:
             return "max_evaluations"
         return None
@@ -433,10 +436,7 @@ class MLScan(Scan):
                             f"{' and the InitCSV points' if s.initcsv else ''}: the codes fail everywhere "
                             f"(see the error column of all_points.csv); nothing to learn from")
         iteration = 0
-        while not (stopped := self._done()):
-            if s.iterations and iteration >= s.iterations:
-                stopped = "iterations"
-                break
+        while not (stopped := self._done(iteration)):
             iteration += 1
             train = self._fit()
             start = time.perf_counter()
@@ -457,12 +457,14 @@ class MLScan(Scan):
                          {"training": train, "scoring": score, "codes": self.seconds["codes"] - codes_before})
         # the saved model has seen every point, so `bsmart predict` uses all the information
         self.seconds["training"] += self._fit()
-        if stopped != "points":
-            self.result["short_of_target"] = f"{self.good_found} of the {s.points} good points asked for " \
-                                             f"(Setup.Points): {self._stop_reason(stopped)}"
+        if stopped != self.target:
+            self.result["short_of_target"] = f"{self._shortfall()}: {self._stop_reason(stopped)}"
         self.result.update({"stopped_by": stopped, "good_found": self.good_found,
                             "seconds_training": round(self.seconds["training"], 3),
                             "seconds_scoring": round(self.seconds["scoring"], 3)})
+
+    def _shortfall(self) -> str:
+        return f"{self.good_found} of the {self.settings.points} good points asked for (Setup.Points)"
 
     def _stop_reason(self, stopped: str) -> str:
         s = self.settings

@@ -23,7 +23,7 @@ import math
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -131,14 +131,16 @@ def _centre_class() -> Any:
     return Centre
 
 
-def build_mlp(dim: int, neurons: int, layers: int = 3) -> Any:
+def build_mlp(dim: int, neurons: int | Sequence[int], layers: int = 3) -> Any:
+    """An MLP of ``layers`` hidden layers of ``neurons`` each, or of the widths listed (BSMArt's
+    MLS ``Neurons``)."""
     import torch.nn as nn
 
     blocks: list[Any] = [_centre_class()()]
     width = dim
-    for _ in range(layers):
-        blocks += [nn.Linear(width, neurons), nn.SiLU()]
-        width = neurons
+    for neurons_in_layer in ([neurons] * layers if isinstance(neurons, int) else neurons):
+        blocks += [nn.Linear(width, neurons_in_layer), nn.SiLU()]
+        width = neurons_in_layer
     blocks.append(nn.Linear(width, 1))
     return nn.Sequential(*blocks)
 
@@ -224,7 +226,7 @@ class TorchMLP:
     each other); one thread is never the slow choice (docs/mlscanner.md has the figures).
     """
 
-    def __init__(self, task: str, *, neurons: int = 100, epochs: int = 250, batch_size: int = 500,
+    def __init__(self, task: str, *, neurons: int | Sequence[int] = 100, epochs: int = 250, batch_size: int = 500,
                  lr: float = 1e-2, seed: int = 0, device: str = "auto", warm_start: bool = True,
                  patience: int = 20):
         self.task, self.neurons, self.epochs, self.batch_size, self.lr = task, neurons, epochs, batch_size, lr
@@ -300,14 +302,17 @@ class TorchMLP:
         import torch
 
         state = {k: v.cpu() for k, v in self.net.state_dict().items()}
-        torch.save({"state_dict": state, "dim": self.dim, "neurons": self.neurons, "task": self.task}, path)
+        neurons = self.neurons if isinstance(self.neurons, int) else list(self.neurons)
+        torch.save({"state_dict": state, "dim": self.dim, "neurons": neurons, "task": self.task}, path)
 
     @classmethod
     def load(cls, path: Path, device: str = "auto") -> "TorchMLP":
         import torch
 
         saved = torch.load(path, map_location="cpu", weights_only=True)
-        model = cls(saved["task"], neurons=int(saved["neurons"]), device=device)
+        neurons = saved["neurons"]
+        model = cls(saved["task"], neurons=[int(n) for n in neurons] if isinstance(neurons, (list, tuple)) else
+                    int(neurons), device=device)
         model.dim = int(saved["dim"])
         model.net = build_mlp(model.dim, model.neurons)
         model.net.load_state_dict(saved["state_dict"])
