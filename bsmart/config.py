@@ -46,7 +46,8 @@ SETUP_KEYS = {
 }
 TOP_KEYS = {"Setup", "Scan", "Variables", "Observables", "Codes", "Blocks", "Derived Variables", "Plotting",
             "Networks", "Fitting", "MPI"}
-OBSERVABLE_KEYS = {"SLHA", "FUNCTION", "SCALING", "MEAN", "VARIANCE", "RANGE", "LOWER_BOUND", "UPPER_BOUND",
+OBSERVABLE_KEYS = {"SLHA", "FUNCTION", "SCALING", "TYPE", "MAX", "MIN", "MEAN", "VARIANCE", "RANGE", "LOWER_BOUND",
+                   "UPPER_BOUND",
                    "LOG_SCALING", "VALID", "SIGMA"}
 CODE_KEYS = {"Run", "Function", "Command", "InputFile", "OutputFile", "Observables", "Conditions", "Timeout",
              "Template", "Environment Variables", "Settings", "Type"}
@@ -260,6 +261,27 @@ def _optional_float(spec: Mapping[str, Any], key: str, where: str, file: str, *,
     return parse_float(value, f"{where}.{key}", file)
 
 
+def _al_cut(spec: Mapping[str, Any], mean: float | None, sigma: float | None, where: str,
+            file: str) -> tuple[str, float | None, float | None]:
+    """BSMArt's AL classification of an observable (``TYPE``, ``MAX``, ``MIN``) as a SCALING and
+    bounds: ``UPPER`` (below ``MAX`` or ``MEAN``), ``LOWER`` (above ``MIN`` or ``MEAN``), ``RANGE``
+    (``MEAN`` -+ ``VARIANCE``, or ``RANGE``), ``USER`` (the value is a probability), ``OFF``."""
+    kind = str(spec.get("TYPE", "UPPER" if "MAX" in spec else "LOWER" if "MIN" in spec else "OFF")).upper()
+    if kind == "UPPER" and "MAX" in spec or kind == "LOWER" and "MIN" in spec:
+        mean = _optional_float(spec, "MAX" if kind == "UPPER" else "MIN", where, file, finite=True)
+    if kind in ("USER", "OFF"):
+        return kind, None, None
+    if kind not in ("UPPER", "LOWER", "RANGE"):
+        raise ConfigError(f"TYPE {spec.get('TYPE')!r} is not one of UPPER, LOWER, RANGE, USER, OFF (BSMArt's AL cuts)",
+                          file=file, where=f"{where}.TYPE")
+    if mean is None or kind == "RANGE" and sigma is None:
+        need = "MEAN and VARIANCE (or RANGE)" if kind == "RANGE" else ("MAX" if kind == "UPPER" else "MIN")
+        raise ConfigError(f"TYPE {kind} needs {need}", file=file, where=where)
+    if kind == "RANGE":
+        return "CUT", mean - abs(sigma), mean + abs(sigma)
+    return "CUT", (mean if kind == "LOWER" else None), (mean if kind == "UPPER" else None)
+
+
 def parse_observable(name: str, spec: Any, file: str, code: str | None, known_names: set[str]) -> Observable:
     where = f"Codes.{code}.Observables.{name}" if code else f"Observables.{name}"
     _check_column_name(name, where, file, _OBSERVABLE_CHARS)
@@ -297,7 +319,11 @@ def parse_observable(name: str, spec: Any, file: str, code: str | None, known_na
         lo, hi = _number_pair(spec["RANGE"], f"{where}.RANGE", file)
         if mean is None:
             mean, sigma = 0.5 * (lo + hi), 0.5 * (hi - lo) if sigma is None else sigma
+    lower = _optional_float(spec, "LOWER_BOUND", where, file)
+    upper = _optional_float(spec, "UPPER_BOUND", where, file)
     scaling = spec.get("SCALING")
+    if scaling is None and any(k in spec for k in ("TYPE", "MAX", "MIN")):  # BSMArt's AL: a cut, or a USER value
+        scaling, lower, upper = _al_cut(spec, mean, sigma, where, file)
     if scaling is None:
         scaling = "GAUSS" if mean is not None and sigma is not None else "OFF"
     if not isinstance(scaling, str) or scaling.upper() not in SCALINGS:
@@ -311,8 +337,6 @@ def parse_observable(name: str, spec: Any, file: str, code: str | None, known_na
             raise ConfigError(f"VARIANCE (the width) must be positive, got {sigma:g}", file=file, where=where)
         if scaling == "BIAS" and mean == 0:
             raise ConfigError("SCALING BIAS needs a non-zero MEAN", file=file, where=where)
-    lower = _optional_float(spec, "LOWER_BOUND", where, file)
-    upper = _optional_float(spec, "UPPER_BOUND", where, file)
     valid = None
     if spec.get("VALID") is not None:
         v = spec["VALID"]

@@ -22,7 +22,7 @@ MAX_LOSS = math.log(sys.float_info.max) + 1.0  # 710.78...
 
 SCALINGS = (
     "GAUSS", "OFF", "UPPER", "LOWER", "BIAS", "USER", "SIGUSER", "EXPUSER", "MINUSEXPUSER", "LOGUSER",
-    "LOG", "CFUNCTION",
+    "LOG", "CFUNCTION", "CUT",
 )
 
 
@@ -76,6 +76,10 @@ class Observable:
                 return -math.log1p((x - m) ** 2 / (2.0 * self.sigma ** 2))
             if s == "CFUNCTION":
                 return self._cfunction(x)
+            if s == "CUT":  # BSMArt's AL cuts: allowed inside [LOWER_BOUND, UPPER_BOUND], excluded outside
+                inside = (self.lower_bound is None or x >= self.lower_bound) and \
+                    (self.upper_bound is None or x <= self.upper_bound)
+                return 0.0 if inside else -math.inf
         except (ValueError, ZeroDivisionError, OverflowError):
             return math.nan
         return 0.0  # OFF

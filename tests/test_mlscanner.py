@@ -385,3 +385,20 @@ def test_bsmart_mls_bad_neurons_is_one_line(tmp_path: Path, neurons, message) ->
     with pytest.raises(ConfigError, match=message):
         run(tmp_path, data)
     assert not (tmp_path / "MLS_bad").exists()
+
+
+def test_bsmart_al_learns_the_cut_and_beats_random_sampling(tmp_path: Path, random_rate: float) -> None:
+    """BSMArt's AL: the observable's TYPE RANGE is a cut (good: |F3d - 100| <= 9.18, the others' good
+    points), the network classifier picks K of L candidates per batch; the run ends at Points."""
+    data = f3d_input("AL", "AL_F3d", setup={"Points": 700})
+    data["Codes"]["toy_targets"]["Observables"]["F3d"] = {"TYPE": "RANGE", "MEAN": 100, "VARIANCE": 9.18}
+    data["Networks"] = {"K": 100, "Kinitial": 100, "L": 5000, "HiddenLayers": 3, "HiddenSize": 100,
+                        "Diversity Alpha": 0.5, "FromGood": 0.2, "LearningRate": 1e-5, "DSteps": 5000}
+    summary, run_dir = run(tmp_path, data)
+    assert summary["scan"] == "AL" and summary["evaluations"] == 700 and "short_of_target" not in summary
+    assert summary["threshold"] == pytest.approx(np.log(2))
+    points = rows(run_dir / "all_points.csv")
+    assert all((p["good"] == "True") == (abs(float(p["F3d"]) - 100) <= 9.18) for p in points)
+    iterations = rows(run_dir / "iterations.csv")
+    assert [int(r["evaluated"]) for r in iterations] == [100] * 7
+    assert sum(int(r["good"]) for r in iterations[3:]) / 400 > 3 * random_rate

@@ -8,10 +8,8 @@ xBIT's penalty on each candidate's distance to the nearest known point."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from bsmart.scans.MLScanner import models
-from bsmart.scans.MLScanner.loop import CITATION, LOOP_SETTINGS, MLScan
+from bsmart.scans.MLScanner.loop import CITATION, LOOP_SETTINGS, TranslatedScan, translated_settings
 from bsmart.settings import Setting, Settings
 
 XBIT_CITATION = "F. Staub, 'xBIT: an easy to use scanning tool with machine learning abilities', arXiv:1906.03277"
@@ -48,30 +46,19 @@ def _loop_settings(s: Settings) -> Settings:
     """The MLScanner loop's settings that run BSMArt's MLS."""
     spread = s.densitypenalty.strip().lower() not in ("false", "0", "0.0", "no", "off", "none", "")
     budget = (FIRST_BATCH + s.iterations - 1) * s.points
-    values: dict[str, Any] = {key: setting.default for key, setting in LOOP_SETTINGS.items()}
-    values.update({
+    return translated_settings({
         "Points": budget, "Iterations": s.iterations - 1, "Max_Evaluations": budget,
         "Bootstrap_Points": FIRST_BATCH * s.points, "Points_Per_Iteration": s.points,
         "Random_Fraction": RANDOM_SHARE, "Candidate_Points": s.candidate_points, "InitCSV": s.initcsv,
         "Device": s.device, "Threshold_Value": s.threshold_value,
         "Exploration": 1.0 if spread else 0.0, "Local_Candidates": spread, "Local_Steps": 30,
         "Target": "NLL" if s.trainlh else "Observables",
-        "Neurons": s.neurons, "Epochs": s.epochs, "LearningRate": s.lr, "Batch Size": 500,
+        "Neurons": s.neurons, "Epochs": s.epochs, "LearningRate": s.lr,
     })
-    return Settings(values)
 
 
-class NewScan(MLScan):
+class NewScan(TranslatedScan):
     kind = "regressor"
     learner = staticmethod(models.dnn_regressor)
     target = "iterations"
-
-    def __init__(self, config: Any, settings: Settings, *args: Any, **kwargs: Any):
-        super().__init__(config, _loop_settings(settings), *args, **kwargs)
-
-    def progress(self) -> tuple[int, int, str]:
-        return self.runner.evaluated, self.settings.max_evaluations, "evaluations"
-
-    def _shortfall(self) -> str:
-        return f"{self.runner.evaluated} of the {self.settings.max_evaluations} evaluations of Setup.Iterations " \
-               f"batches"
+    translate = staticmethod(_loop_settings)

@@ -39,7 +39,7 @@ from bsmart.points import EvaluatedPoint
 from bsmart.results import read_points_csv
 from bsmart.scans.base import Scan
 from bsmart.scans.MLScanner.models import Adapter, LearnerFactory, torch_device
-from bsmart.settings import Setting
+from bsmart.settings import Setting, Settings
 
 BUDGET_PER_GOOD_POINT = 100  # the default Max_Evaluations: a scan below 1 % efficiency is not worth going on
 
@@ -479,3 +479,26 @@ class MLScan(Scan):
             folder = self.store.model_dir()
             self.model.save(folder, self.space, self.config.scan_name)
             self.result["model"] = str(folder)
+
+
+def translated_settings(values: dict[str, Any]) -> Settings:
+    """The loop's settings (its and the networks' defaults, with ``values``) for a BSMArt scan whose
+    own keys say the same things differently (MLS, AL)."""
+    defaults = {key: setting.default for key, setting in {**LOOP_SETTINGS, **DNN_SETTINGS}.items()}
+    return Settings({**defaults, **values})
+
+
+class TranslatedScan(MLScan):
+    """A BSMArt scan run by this loop from its own keys (``translate`` gives the loop's settings),
+    that ends at its evaluation or iteration budget rather than at a number of good points."""
+
+    translate: ClassVar[Callable[[Settings], Settings]]
+
+    def __init__(self, config: Any, settings: Settings, *args: Any, **kwargs: Any):
+        super().__init__(config, type(self).translate(settings), *args, **kwargs)
+
+    def progress(self) -> tuple[int, int, str]:
+        return self.runner.evaluated, self.settings.max_evaluations, "evaluations"
+
+    def _shortfall(self) -> str:
+        return f"{self.runner.evaluated} of the {self.settings.max_evaluations} evaluations asked for"
