@@ -122,9 +122,7 @@ class NewScan(Scan):
                     if math.isfinite(ll):
                         chain.move(unit, point, ll)
                 elif self.rng.random() < math.exp(min(0.0, ll - chain.log_likelihood)):
-                    left_weight, left_ll = chain.weight, chain.log_likelihood
-                    left = chain.move(unit, point, ll)
-                    self.write(chain, [self.row(left, left_ll, left_weight)])
+                    self.write(chain, [self.row(*chain.move(unit, point, ll))])
                 else:
                     chain.weight += 1
             iteration += 1
@@ -135,8 +133,7 @@ class NewScan(Scan):
     def postprocess(self) -> None:
         """The chains' last states, with their weights so far, and the sample's statistics."""
         for chain in (c for c in self.chains if c.point is not None):
-            self.write(chain, [self.row(chain.point, chain.log_likelihood, chain.weight)])
-            chain.history.append((chain.unit, chain.weight))
+            self.write(chain, [self.row(*chain.leave())])
         steps, states = sum(c.steps for c in self.chains), sum(c.accepted for c in self.chains)
         moves = sum(c.accepted - 1 for c in self.chains if c.accepted)
         self.result.update(chain_files="Results/MCMC_results" if self.settings.merge_results else

@@ -9,6 +9,7 @@ xBIT's penalty on each candidate's distance to the nearest known point."""
 from __future__ import annotations
 
 from bsmart.scans.MLScanner import models
+from bsmart.scans.MLScanner.MLS_DNNR import __meta__ as DNNR
 from bsmart.scans.MLScanner.loop import CITATION, LOOP_SETTINGS, TranslatedScan, translated_settings
 from bsmart.settings import Setting, Settings
 
@@ -51,7 +52,8 @@ def _loop_settings(s: Settings) -> Settings:
         "Bootstrap_Points": FIRST_BATCH * s.points, "Points_Per_Iteration": s.points,
         "Random_Fraction": RANDOM_SHARE, "Candidate_Points": s.candidate_points, "InitCSV": s.initcsv,
         "Device": s.device, "Threshold_Value": s.threshold_value,
-        "Exploration": 1.0 if spread else 0.0, "Local_Candidates": spread, "Local_Steps": 30,
+        "Exploration": 1.0 if spread else 0.0, "Local_Candidates": spread,
+        "Local_Steps": DNNR["settings"]["Local_Steps"].default,
         "Target": "NLL" if s.trainlh else "Observables",
         "Neurons": s.neurons, "Epochs": s.epochs, "LearningRate": s.lr,
     })

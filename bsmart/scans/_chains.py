@@ -39,14 +39,18 @@ class ChainState:
     steps: int = 0
     history: list[tuple[np.ndarray, int]] = field(default_factory=list)  # (free variables, weight)
 
-    def move(self, unit: np.ndarray, point: EvaluatedPoint, log_likelihood: float) -> EvaluatedPoint | None:
-        """Take a new state; returns the state left behind (to be written with its weight)."""
-        left = self.point
-        if left is not None:
-            self.history.append((self.unit, self.weight))
+    def move(self, unit: np.ndarray, point: EvaluatedPoint, log_likelihood: float) \
+            -> tuple[EvaluatedPoint, float, int] | None:
+        """Take a new state; returns the state left behind (point, log-likelihood, weight), if any."""
+        left = self.leave() if self.point is not None else None
         self.unit, self.point, self.log_likelihood, self.weight = unit, point, log_likelihood, 1
         self.accepted += 1
         return left
+
+    def leave(self) -> tuple[EvaluatedPoint, float, int]:
+        """The current state with its weight so far, recorded in the history (a move, or the end)."""
+        self.history.append((self.unit, self.weight))
+        return self.point, self.log_likelihood, self.weight
 
 
 def chain_row(point: EvaluatedPoint, names: Sequence[str], observables: Sequence[str], log_likelihood: float,
