@@ -79,7 +79,12 @@ def summary_lines(summary: Mapping[str, Any], input_file: str) -> list[str]:
         f"results: {run_dir}/ (all_points.csv, good_points.csv, summary.json, bsmart.log)",
     ]
     if summary.get("chain_files"):
-        lines.append(f"chains: {run_dir}/{summary['chain_files']} (one row per state, with its Weight)")
+        lines.append(f"sample: {run_dir}/{summary['chain_files']}")
+    if "log_evidence" in summary:
+        lines.append(f"evidence: ln Z = {summary['log_evidence']:.4f} +- {summary['log_evidence_error']:.4f}")
+    if "best_nll" in summary:
+        point = ", ".join(f"{k} {v:.6g}" for k, v in summary["best_point"].items())
+        lines.append(f"best fit: NLL {summary['best_nll']:.6g} at ID {summary['best_id']} ({point})")
     if summary.get("status") == "interrupted":
         lines.append(f"continue: bsmart run {input_file} --resume")
     elif good:

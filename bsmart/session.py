@@ -24,7 +24,7 @@ from bsmart.backends import BACKEND_KEYS, make_executor
 from bsmart.runfolder import RunFolder
 from bsmart.runner import EvaluationLimitReached, PointEvaluator, RunManager, make_temp_root
 from bsmart.scans import load_scan
-from bsmart.settings import parse_bool, resolve
+from bsmart.settings import block_of, parse_bool, resolve
 
 log = logging.getLogger("bsmart")
 
@@ -42,10 +42,12 @@ def _warn_unknown_keys(config: RunConfig, declared: dict) -> None:
         by_block.setdefault(setting.block, set()).add(key)
     known = {"Setup": SETUP_KEYS | BACKEND_KEYS | by_block.get("Setup", set())}
     for block, keys in by_block.items():
+        if block.startswith("Setup."):  # a block inside Setup (DEAP's Setup.DEAP) is a key of Setup
+            known["Setup"].add(block.split(".")[1])
         if block != "Setup":
             known[block] = keys | {"Threshold_Value"}
     for block, keys in known.items():
-        section = config.raw.get(block)
+        section = block_of(config.raw, block)
         if isinstance(section, dict):
             for key in section:
                 if key not in keys:

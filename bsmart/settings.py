@@ -53,7 +53,7 @@ class Setting:
     default: Any
     type: type
     help: str
-    block: str = "Setup"
+    block: str = "Setup"  # a top-level block, or a block inside one: "Setup.DEAP"
     minimum: float | None = None
     maximum: float | None = None
     choices: tuple[str, ...] | None = None
@@ -145,12 +145,21 @@ class Settings(Mapping[str, Any]):
         return f"Settings({self._values!r})"
 
 
+def block_of(raw: Mapping[str, Any], block: str) -> Any:
+    """The block a setting is read from: ``raw["Setup"]``, or for "Setup.DEAP" ``raw["Setup"]["DEAP"]``
+    (None where a level is missing or is no mapping)."""
+    section: Any = raw
+    for name in block.split("."):
+        section = section.get(name) if isinstance(section, Mapping) else None
+    return section
+
+
 def resolve(declared: Mapping[str, Setting], raw: Mapping[str, Any], file: str | None = None,
             overrides: Mapping[str, Any] | None = None) -> Settings:
     """Read each declared setting from its block of the raw input (or its default)."""
     values = {}
     for key, setting in declared.items():
-        block = raw.get(setting.block) or {}
+        block = block_of(raw, setting.block)
         value = block.get(key, setting.default) if isinstance(block, Mapping) else setting.default
         if overrides and key in overrides and overrides[key] is not None:
             value = overrides[key]

@@ -14,8 +14,8 @@ import numpy as np
 from bsmart.config import RunConfig
 from bsmart.errors import ScanError
 from bsmart.likelihood import log_likelihood
-from bsmart.results import check_columns, read_points_csv
-from bsmart.scans._chains import ChainState, chain_row, sample_statistics, spread_starts
+from bsmart.scans._chains import (SAMPLE_SETTINGS, ChainState, chain_row, check_sample, read_sample,
+                                  sample_statistics, spread_starts)
 from bsmart.scans.base import Scan
 from bsmart.settings import Setting, Settings
 
@@ -33,32 +33,15 @@ __meta__ = {
                           maximum=10_000),
         "Merge Results": Setting(False, bool, "one Results/MCMC_results file with a Chain column, instead of "
                                               "Results/MCMC_run_<chain>"),
-        "Initial Sample": Setting(None, str, "a CSV (e.g. an ML scan's good points) whose best points start the "
-                                             "chains, relative to the input file; InitCSV is the same"),
-        "InitCSV": Setting(None, str, "the same as Initial Sample"),
-        "Sample LogLike Name": Setting(None, str, "the Initial Sample's log-likelihood column"),
-        "Sample NLL Name": Setting(None, str, "the Initial Sample's NLL column (default: NLL)"),
-        "Sample Likelihood Name": Setting(None, str, "the Initial Sample's likelihood column"),
+        **SAMPLE_SETTINGS,
     },
 }
-
-
-def _sample(settings: Settings) -> tuple[str | None, str, tuple[str, str]]:
-    """The seeding CSV, its key, and its score column (name, kind)."""
-    key = "Setup.Initial Sample" if settings.initial_sample else "Setup.InitCSV"
-    for kind in ("LogLike", "NLL", "Likelihood"):
-        if settings[f"Sample {kind} Name"]:
-            return settings.initial_sample or settings.initcsv, key, (settings[f"Sample {kind} Name"], kind)
-    return settings.initial_sample or settings.initcsv, key, ("NLL", "NLL")
 
 
 class NewScan(Scan):
     @classmethod
     def check(cls, config: RunConfig, settings: Settings) -> None:
-        name, key, score = _sample(settings)
-        if name:
-            check_columns(config.resolve_path(name), config.space, key, need_nll=True,
-                          observables=config.observables, score=score)
+        check_sample(config, settings)
 
     def initialise(self) -> None:
         self.chains = [ChainState(k) for k in range(self.settings.chains or self.config.cores)]
@@ -66,13 +49,8 @@ class NewScan(Scan):
         if missing:
             self.log.info("MCMC: no VARIANCE for %s: steps of %g of the range", ", ".join(missing), DEFAULT_STEP)
         self.widths = np.array([v.unit_step or DEFAULT_STEP for v in self.space.free])
-        self.starts: list[np.ndarray] = []
-        name, key, score = _sample(self.settings)
-        if name:
-            table = read_points_csv(self.config.resolve_path(name), self.space, need_nll=True, where=key,
-                                    observables=self.config.observables, score=score)
-            self.log.info("MCMC: %s: %s", name, table.report())
-            self.starts = list(spread_starts(self.space.to_unit(table.physical), table.nll, len(self.chains)))
+        sample = read_sample(self.config, self.settings, self.log)
+        self.starts = list(spread_starts(*sample, len(self.chains))) if sample else []
         observables = list(self.config.observables)
         header = ["ID", *self.space.names, *observables, "Likelihood", "LogLike", "Weight"]
         self.row = lambda p, ll, w: chain_row(p, self.space.names, observables, ll, w)

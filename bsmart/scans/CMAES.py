@@ -1,0 +1,97 @@
+"""CMAES: BSMArt's best-fit search by the covariance-matrix adaptation evolution strategy, run by
+cma (pycma) on the unit cube of the variables: it minimises the NLL, one generation a parallel
+batch, and restarts from a new random mean once converged, for ``CMAESEpisodes`` episodes or
+until ``Points`` evaluations. The summary gives the best fit."""
+
+from __future__ import annotations
+
+import math
+
+import cma
+import numpy as np
+
+from bsmart.config import RunConfig
+from bsmart.errors import ScanError
+from bsmart.scans._chains import SAMPLE_SETTINGS, check_sample, read_sample
+from bsmart.scans._objective import BudgetSpent, UnitObjective, nlls, seeded_global_generators
+from bsmart.scans.base import Scan
+from bsmart.settings import Setting, Settings
+
+__meta__ = {
+    "name": "CMAES",
+    "description": "CMA-ES (pycma): find the best fit (lowest NLL), with restarts.",
+    "settings": {
+        "Points": Setting(10_000, int, "evaluations in all", minimum=1),
+        "CMAESEpisodes": Setting(1, int, "runs of CMA-ES, each from a new random mean", minimum=1),
+        "CMAESPopulationSize": Setting(None, int, "points per generation; default: cma's 4 + 3 ln(variables)",
+                                       minimum=2, maximum=1_000_000),
+        "CMAESMaxGenerations": Setting(None, int, "generations per episode; default: until converged", minimum=1),
+        "CMAESMean": Setting(None, float, "the first mean, the same for every variable (0-1 of its range); "
+                                          "default: random, or the Initial Sample's best point", minimum=0,
+                             maximum=1),
+        "CMAESSigma": Setting(None, float, "the first step size (of the ranges); default 1/sqrt(variables)",
+                              minimum=1e-12, maximum=10),
+        "Sigma Tolerance": Setting(1e-4, float, "an episode has converged when its steps are below this",
+                                   minimum=0),
+        "CMAES MaxLoss": Setting(None, float, "the NLL given to failed points; default: the capped maximum loss",
+                                 minimum=0),
+        **SAMPLE_SETTINGS,
+    },
+}
+
+
+class NewScan(Scan):
+    @classmethod
+    def check(cls, config: RunConfig, settings: Settings) -> None:
+        check_sample(config, settings)
+
+    def initialise(self) -> None:
+        self.objective = UnitObjective(self, budget=self.settings.points)
+        sample = read_sample(self.config, self.settings, self.log)
+        self.first_mean = sample[0][np.argmin(sample[1])] if sample else None
+        self.episodes: list[dict] = []
+
+    def progress(self) -> tuple[int, int, str]:
+        return self.runner.evaluated, self.settings.points, "evaluations"
+
+    def _fitness(self, unit: np.ndarray) -> np.ndarray:
+        found = self.objective.points(unit)
+        values = nlls(found)
+        if self.settings.cmaes_maxloss is not None:
+            values = np.array([v if p is not None and p.valid else self.settings.cmaes_maxloss
+                               for v, p in zip(values, found)])
+        return values
+
+    def _mean(self, episode: int, dim: int) -> np.ndarray:
+        if self.settings.cmaesmean is not None:
+            return np.full(dim, self.settings.cmaesmean)
+        if episode == 0 and self.first_mean is not None:
+            return self.first_mean
+        return self.rng.random(dim)
+
+    def run(self) -> None:
+        dim = len(self.space.free)
+        sigma = self.settings.cmaessigma or 1.0 / math.sqrt(dim)
+        options = {"bounds": [0.0, 1.0], "verbose": -9, "tolx": self.settings.sigma_tolerance, "seed": math.nan}
+        if self.settings.cmaespopulationsize:
+            options["popsize"] = self.settings.cmaespopulationsize
+        if self.settings.cmaesmaxgenerations:
+            options["maxiter"] = self.settings.cmaesmaxgenerations
+        with seeded_global_generators(self.rng):  # cma draws from numpy's global generator
+            try:
+                for episode in range(self.settings.cmaesepisodes):
+                    strategy = cma.CMAEvolutionStrategy(self._mean(episode, dim), sigma, options)
+                    while not strategy.stop():
+                        population = strategy.ask()
+                        strategy.tell(population, self._fitness(np.array(population)).tolist())
+                    self.episodes.append({"generations": strategy.countiter, "stop": ", ".join(strategy.stop()),
+                                          "best_nll": round(float(strategy.result.fbest), 8)})
+                    self.log.info("CMAES: episode %d ended after %d generations (%s), best NLL %.6g", episode + 1,
+                                  strategy.countiter, ", ".join(strategy.stop()), strategy.result.fbest)
+            except BudgetSpent:
+                self.log.info("CMAES: the %d evaluations of Points are used up", self.settings.points)
+        if self.objective.best is None:
+            raise ScanError(f"CMAES: none of the {self.runner.evaluated} points was valid")
+
+    def postprocess(self) -> None:
+        self.result.update(episodes=self.episodes, **self.objective.best_fit())

@@ -1,0 +1,172 @@
+"""BSMArt's scans that run a well-kept library's loop (issue 14) on a toy whose answers are known:
+a Gaussian likelihood of width 2 around (1, 0) on x in [-10, 10], y in [0, 10]. The posterior is
+N(1, 2) in x and a half-normal in y; the evidence is the half Gaussian's integral over the prior's
+area, 4 pi / 200; the best fit is (1, 0). Samplers must sample it, the nested sampler and Vegas
+must give the evidence, optimisers must find the best fit, and every one must resume exactly."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bsmart.errors import ConfigError
+from bsmart.session import run_scan
+
+HALF_NORMAL_MEAN = 2.0 * math.sqrt(2.0 / math.pi)
+HALF_NORMAL_SD = 2.0 * math.sqrt(1.0 - 2.0 / math.pi)
+LOG_EVIDENCE = math.log(4.0 * math.pi / 200.0)
+
+
+def _gauss(tmp_path: Path, scan: str, name: str = "gauss.json", **setup) -> Path:
+    config = {"Scan": scan, "Setup": {"RunName": "G", "Seed": 1, **setup},
+              "Variables": {"x": {"RANGE": [-10, 10]}, "y": {"RANGE": [0, 10]}},
+              "Codes": {"toy_targets": {"Shell center": [1, 0], "Observables": {
+                  "Shell": {"SCALING": "GAUSS", "MEAN": 0, "VARIANCE": 2.0}}}}}
+    (tmp_path / name).write_text(json.dumps(config))
+    return tmp_path / name
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _evaluated(tmp_path: Path) -> dict[str, dict[str, str]]:
+    return {r["ID"]: r for r in _rows(tmp_path / "G" / "all_points.csv")}
+
+
+def test_affinemc_walkers_sample_the_posterior(tmp_path: Path) -> None:
+    summary = run_scan(_gauss(tmp_path, "AffineMC", Steps=600, Walkers=39), output_dir=tmp_path)
+    assert summary["walkers"] == 40 and summary["steps"] == 600  # made even
+    assert summary["evaluations"] <= 40 * 601 and 0.3 < summary["acceptance"] < 0.9
+    rows = _rows(tmp_path / "G" / "Results" / "Results.csv")
+    assert list(rows[0]) == ["x", "y", "Shell", "NLL", "ID", "Step", "Walker"]  # BSMArt's columns first
+    assert len(rows) == 600 * 40 and {r["Walker"] for r in rows} == {str(k) for k in range(40)}
+    evaluated = _evaluated(tmp_path)
+    assert all(evaluated[r["ID"]]["x"] == r["x"] and evaluated[r["ID"]]["NLL"] == r["NLL"] for r in rows[::97])
+    late = [r for r in rows if int(r["Step"]) >= 100]
+    x, y = (np.array([float(r[k]) for r in late]) for k in ("x", "y"))
+    assert x.mean() == pytest.approx(1.0, abs=0.25) and x.std() == pytest.approx(2.0, rel=0.1)
+    assert y.mean() == pytest.approx(HALF_NORMAL_MEAN, abs=0.12) and y.std() == pytest.approx(HALF_NORMAL_SD, rel=0.1)
+
+
+def test_multinest_gives_the_evidence_and_the_posterior(tmp_path: Path) -> None:
+    """BSMArt reads Points as the live points when Live Points is absent."""
+    summary = run_scan(_gauss(tmp_path, "MultiNest", Points=300), output_dir=tmp_path)
+    assert summary["live_points"] == 300 and summary["log_evidence_error"] < 0.2
+    assert abs(summary["log_evidence"] - LOG_EVIDENCE) < 3 * summary["log_evidence_error"]
+    rows = _rows(tmp_path / "G" / "Results" / "posterior.csv")
+    weight = np.array([float(r["Weight"]) for r in rows])
+    assert weight.sum() == pytest.approx(1.0) and len(rows) > 1000
+    y = np.array([float(r["y"]) for r in rows])
+    assert np.average(y, weights=weight) == pytest.approx(HALF_NORMAL_MEAN, abs=0.15)
+    assert summary["posterior_mean"]["x"] == pytest.approx(1.0, abs=0.25)
+    evaluated = _evaluated(tmp_path)
+    assert all(evaluated[r["ID"]]["y"] == r["y"] for r in rows[::50])
+
+
+def test_vegas_gives_the_evidence_and_the_posterior(tmp_path: Path) -> None:
+    summary = run_scan(_gauss(tmp_path, "Vegas", Points=6000, Iterations=6), output_dir=tmp_path)
+    assert summary["evaluations"] == 6000 and summary["iterations"] == 6
+    assert summary["log_evidence_error"] < 0.02
+    assert abs(summary["log_evidence"] - LOG_EVIDENCE) < 4 * summary["log_evidence_error"]
+    assert summary["posterior_mean"]["y"] == pytest.approx(HALF_NORMAL_MEAN, abs=0.1)
+    assert summary["posterior_sd"]["x"] == pytest.approx(2.0, rel=0.1)
+    rows = _rows(tmp_path / "G" / "Results" / "Vegas_samples.csv")
+    assert len(rows) == 6000 and {r["Iteration"] for r in rows} == {str(k) for k in range(6)}
+    late = [r for r in rows if r["Iteration"] == "5"]  # the adapted map puts its points where the likelihood is
+    assert np.mean([float(r["Shell"]) < 4 for r in late]) > 2 * np.mean([float(r["Shell"]) < 4 for r in rows[:1000]])
+
+
+@pytest.mark.parametrize("scan, setup", [
+    ("CMAES", {"Points": 1500, "CMAESEpisodes": 2}),
+    ("Diver", {"Max Civilisations": 1, "NP": 30}),
+    ("DEAP", {"Points": 2000, "DEAP": {"Population Size": 40, "Generations": 60, "Global Only": True}}),
+])
+def test_optimisers_find_the_best_fit(tmp_path: Path, scan: str, setup: dict) -> None:
+    summary = run_scan(_gauss(tmp_path, scan, **setup), output_dir=tmp_path)
+    assert summary["best_nll"] < 1e-3 and summary["best_point"]["x"] == pytest.approx(1.0, abs=0.1)
+    best = _evaluated(tmp_path)[str(summary["best_id"])]
+    assert float(best["NLL"]) == pytest.approx(summary["best_nll"], abs=1e-8)
+    assert float(best["NLL"]) == min(float(r["NLL"]) for r in _evaluated(tmp_path).values())
+
+
+@pytest.mark.parametrize("scan, setup", [
+    ("CMAES", {"Points": 500, "CMAESEpisodes": 10}), ("Diver", {"Points": 500}), ("DEAP", {"Points": 500, "DEAP": {"Generations": 1000}}),
+    ("Vegas", {"Points": 500, "Batch Size": 64}),
+])
+def test_points_is_the_exact_budget(tmp_path: Path, scan: str, setup: dict) -> None:
+    """The batch that would pass Points is cut to fit, and the library's loop ends there."""
+    assert run_scan(_gauss(tmp_path, scan, **setup), output_dir=tmp_path)["evaluations"] == 500
+
+
+def test_cmaes_starts_at_the_initial_samples_best_point(tmp_path: Path) -> None:
+    (tmp_path / "sample.csv").write_text("x,y,NLL\n-6,8,3.0\n-8,2,1.0\n5,5,2.0\n")
+    run_scan(_gauss(tmp_path, "CMAES", Points=12, CMAESSigma=0.01, **{"Initial Sample": "sample.csv"}),
+             output_dir=tmp_path)
+    first = [(float(r["x"]), float(r["y"])) for r in _rows(tmp_path / "G" / "all_points.csv")]
+    assert all(abs(x + 8) < 1.5 and abs(y - 2) < 1.5 for x, y in first)
+
+
+def test_deap_trades_observables_off_with_nsga2(tmp_path: Path) -> None:
+    """Two observables that cannot both be met (one wants x = 0, the other x = 1): the population
+    spreads along the trade-off between them instead of collapsing on one point."""
+    path = _gauss(tmp_path, "DEAP", Points=3000, DEAP={"Population Size": 40, "Generations": 60})
+    config = json.loads(path.read_text())
+    config["Variables"] = {"x": {"RANGE": [-1, 2]}}
+    config["Codes"] = {"python": {"Function": "tradeoff.py:observables", "Observables": {
+        "a": {"SCALING": "GAUSS", "MEAN": 0, "VARIANCE": 0.1}, "b": {"SCALING": "GAUSS", "MEAN": 1, "VARIANCE": 0.1}}}}
+    path.write_text(json.dumps(config))
+    (tmp_path / "tradeoff.py").write_text("def observables(point):\n    return {'a': point['x'], 'b': point['x']}\n")
+    summary = run_scan(path, output_dir=tmp_path)
+    assert summary["objectives"] == 2 and summary["generations"] == 60
+    last = [float(r["x"]) for r in _rows(tmp_path / "G" / "all_points.csv")][-200:]  # the last children
+    assert np.mean([0 <= x <= 1 for x in last]) > 0.9  # on the trade-off, between the two optima
+    assert np.histogram(last, bins=5, range=(0, 1))[0].min() > 5  # and along all of it
+
+
+@pytest.mark.parametrize("scan, setup", [
+    ("AffineMC", {"Steps": 12, "Walkers": 10}), ("MultiNest", {"Live Points": 40, "Max Evaluations": 300}),
+    ("CMAES", {"Points": 300}), ("Diver", {"Points": 300}), ("DEAP", {"Points": 300}),
+    ("Vegas", {"Points": 300, "Batch Size": 50}),
+])
+def test_resumed_after_a_cut_evaluates_the_points_of_an_uncut_run(tmp_path: Path, scan: str, setup: dict) -> None:
+    """The libraries draw from generators seeded by the run's seed, so a resumed run replays the
+    stored points and goes on as the uncut run did."""
+    whole = tmp_path / "whole"
+    whole.mkdir()
+    path = _gauss(tmp_path, scan, **setup)
+    total = run_scan(path, output_dir=whole)["evaluations"]
+    run_scan(path, output_dir=tmp_path, max_evaluations=total // 2)
+    resumed = run_scan(path, output_dir=tmp_path, resume=True)
+    assert (resumed["evaluations"], resumed["evaluations_this_session"]) == (total, total - total // 2)
+    columns = ("ID", "x", "y", "NLL")
+    assert [[r[c] for c in columns] for r in _rows(tmp_path / "G" / "all_points.csv")] == \
+        [[r[c] for c in columns] for r in _rows(whole / "G" / "all_points.csv")]
+
+
+@pytest.mark.parametrize("scan, setup, message", [
+    ("AffineMC", {"Walkers": 3}, "Setup.Walkers: must be at least 4"),
+    ("DEAP", {"DEAP": {"Generations": "many"}}, "Setup.DEAP.Generations: expected a number, got 'many'"),
+    ("CMAES", {"CMAESMean": 2}, "Setup.CMAESMean: must be at most 1"),
+    ("AffineMC", {"Initial Sample": "none.csv"}, "Setup.Initial Sample: file"),
+])
+def test_bad_input_is_one_line_naming_the_key(tmp_path: Path, scan: str, setup: dict, message: str) -> None:
+    with pytest.raises(ConfigError, match=message) as error:
+        run_scan(_gauss(tmp_path, scan, **setup), output_dir=tmp_path)
+    assert str(tmp_path / "gauss.json") in str(error.value) and not (tmp_path / "G").exists()
+
+
+def test_describe_lists_each_scans_settings() -> None:
+    for scan, line in [("AffineMC", "  Walkers: int in [4, 100000], default none (Setup)"),
+                       ("DEAP", "  Generations: int in [1, 1e+09], default 40 (Setup.DEAP)"),
+                       ("MultiNest", "  Evidence Tolerance: float >= 1e-06, default 0.5 (Setup)")]:
+        described = subprocess.run([sys.executable, "-m", "bsmart", "describe", scan], capture_output=True, text=True)
+        assert described.returncode == 0 and line in described.stdout, described.stdout
