@@ -144,7 +144,8 @@ def run_scan(input_path: str | Path, *, seed: int | None = None, debug: bool | N
         rng = np.random.default_rng(seed)
         # "good" = valid and NLL below the threshold: Setup.Threshold, Networks.Threshold_Value, or the
         # scan's own default for it; no threshold at all means every valid point is good
-        threshold = config.threshold if config.threshold is not None else settings.get("Threshold_Value")
+        threshold = config.threshold if config.threshold is not None else \
+            settings.get(module.NewScan.threshold_setting)
         evaluator = PointEvaluator(config.chain, threshold, temp_root, keep_folders=config.debug,
                                    store_spectra=config.store_spectra,
                                    input_file=config.chain.input_file if config.store_inputs else None,

@@ -402,3 +402,32 @@ def test_bsmart_al_learns_the_cut_and_beats_random_sampling(tmp_path: Path, rand
     iterations = rows(run_dir / "iterations.csv")
     assert [int(r["evaluated"]) for r in iterations] == [100] * 7
     assert sum(int(r["good"]) for r in iterations[3:]) / 400 > 3 * random_rate
+
+
+def test_bsmart_dlscanner_runs_its_iterations_and_beats_random_sampling(tmp_path: Path, random_rate: float) -> None:
+    """BSMArt's DLScanner keys in Networks: a first batch of K uniform points, then Iterations
+    batches of K picked by the network (Random_Points of them uniform) from L candidates, a
+    tenth of them drawn through a vegas map of the good points; good: NLL below its Threshold."""
+    data = f3d_input("DLScanner", "DLS_F3d", setup={"Points": 1000})
+    data["Networks"] = {"K": 100, "L": 5000, "Iterations": 6, "Threshold": THRESHOLD, "Epochs": 100,
+                        "Batch Size": 64, "Random_Points": 10}
+    summary, run_dir = run(tmp_path, data)
+    assert summary["scan"] == "DLScanner" and summary["stopped_by"] == "iterations" and "short_of_target" not in summary
+    assert summary["threshold"] == THRESHOLD and summary["evaluations"] == 700
+    iterations = rows(run_dir / "iterations.csv")
+    assert [int(r["evaluated"]) for r in iterations] == [100] * 7
+    assert all(int(r["random"]) == 10 for r in iterations[1:])
+    assert sum(int(r["good"]) for r in iterations[3:]) / 400 > 3 * random_rate
+
+
+def test_vegas_candidates_are_denser_where_the_good_points_lie() -> None:
+    from bsmart.scans.MLScanner.loop import vegas_candidates
+    rng = np.random.default_rng(1)
+    known = rng.random((400, 3))
+    good = np.linalg.norm(known - 0.3, axis=1) < 0.2
+    drawn = vegas_candidates(known, good, 4000, 100, rng)
+    assert drawn.shape == (4000, 3) and drawn.min() >= 0 and drawn.max() <= 1
+    inside = np.mean(np.linalg.norm(drawn - 0.3, axis=1) < 0.2)
+    assert inside > 4 * good.mean()  # uniform candidates would land there as often as the known points do
+    assert np.mean(np.linalg.norm(drawn - 0.3, axis=1) > 0.5) > 0.05  # and the rest of the cube is still drawn
+    assert vegas_candidates(known, np.zeros(400, bool), 10, 100, rng).shape == (0, 3)

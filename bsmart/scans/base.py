@@ -22,6 +22,7 @@ class Scan:
     # Spectrum_Files tables, and Spectrum_Files/Accumulated_points_Model_<accumulated>.csv
     result_column: bool = False
     accumulated: str | None = None
+    threshold_setting: str = "Threshold_Value"  # the scan's setting, if any, of the good-point threshold
 
     def __init__(self, config: RunConfig, settings: Settings, runner: RunManager, rng: np.random.Generator,
                  store: Any, log: logging.Logger | None = None):

@@ -4,7 +4,8 @@
    re-evaluated).
 2. Train the method's model on every point known so far (valid and invalid).
 3. Propose a batch of ``Points_Per_Iteration``: a share ``Random_Fraction`` of fresh uniform
-   points; the rest is chosen by the model from ``Candidate_Points`` uniform candidates, as many
+   points; the rest is chosen by the model from ``Candidate_Points`` uniform candidates (a share
+   ``Vegas_Fraction`` of them drawn through a vegas map adapted to the good points), as many
    SMOTE candidates interpolated between known good points and, with ``Local_Candidates``, as
    many random walks from known good points over the region the model believes good
    (``Local_Steps`` Metropolis steps of about the crowding radius). Of the model's share,
@@ -32,6 +33,7 @@ import time
 from typing import Any, Callable, ClassVar
 
 import numpy as np
+import vegas
 
 from bsmart.errors import ConfigError, ScanError
 from bsmart.likelihood import as_float, is_good
@@ -70,6 +72,11 @@ LOOP_SETTINGS: dict[str, Setting] = {
                                     maximum=10 ** 6),
     "Random_Fraction": Setting(0.2, float, "share of each batch drawn uniformly at random (exploration)",
                                block="Networks", minimum=0.0, maximum=1.0),
+    "Vegas_Fraction": Setting(0.0, float, "share of the uniform candidates drawn instead through a vegas map "
+                                          "adapted to where the good points known lie (DLScanner's way)",
+                              block="Networks", minimum=0.0, maximum=1.0),
+    "Vegas_Increments": Setting(100, int, "increments per variable of that map", block="Networks", minimum=2,
+                                maximum=10_000),
     "Local_Candidates": Setting(False, bool, "also score as many candidates that walk from known good points "
                                              "(Local_Steps steps of about the crowding radius) over the region the "
                                              "model believes good (lets a model that resolves the region, e.g. "
@@ -157,6 +164,20 @@ def smote_candidates(good: np.ndarray, other: np.ndarray, n: int, k: int, seed: 
     sampler = SMOTE(sampling_strategy={1: n_good + n}, k_neighbors=k, random_state=seed)
     synthetic = sampler.fit_resample(X, y)[0][len(X):]  # imblearn appends the synthetic points
     return np.clip(synthetic, 0.0, 1.0)
+
+
+def vegas_candidates(known: np.ndarray, good: np.ndarray, n: int, increments: int,
+                     rng: np.random.Generator) -> np.ndarray:
+    """``n`` candidates drawn through a vegas map adapted to the known points weighted by being good
+    (DLScanner, arXiv:2412.19675): denser where good points lie, still covering the whole cube."""
+    if n == 0 or not good.any():
+        return np.empty((0, known.shape[1]))
+    grid = vegas.AdaptiveMap([[0.0, 1.0]] * known.shape[1], ninc=increments)
+    grid.adapt_to_samples(known, good + 1e-3, nitn=5)  # the floor keeps every increment finite
+    y = rng.random((n, known.shape[1]))
+    x, jac = np.empty_like(y), np.empty(n)
+    grid.map(y, x, jac)
+    return x
 
 
 def local_candidates(good: np.ndarray, n: int, scale: float, rng: np.random.Generator,
@@ -398,7 +419,10 @@ class MLScan(Scan):
         # the good volume, estimated from the uniformly drawn points only (model-independent)
         good_fraction = (self.random_good + 1) / (self.random_total + 2)
         radius = exclusion_radius(good_fraction, max(s.points, len(good) + n_model), self.space.dim, s.diversity)
-        uniform = self._unseen(self.space.sample_unit(self.rng, s.candidate_points))
+        n_vegas = int(round(s.candidate_points * s.vegas_fraction))
+        uniform = self._unseen(np.vstack([self.space.sample_unit(self.rng, s.candidate_points - n_vegas),
+                                          vegas_candidates(self.X, self.is_good, n_vegas, s.vegas_increments,
+                                                           self.rng)]))
         smote = self._unseen(smote_candidates(good, self.X[~self.is_good], s.candidate_points, s.kinitial,
                                               self.smote_seed + iteration))
         local = self._unseen(local_candidates(good, s.candidate_points if s.local_candidates else 0, radius,
