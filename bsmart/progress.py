@@ -80,6 +80,8 @@ def summary_lines(summary: Mapping[str, Any], input_file: str) -> list[str]:
     ]
     if summary.get("chain_files"):
         lines.append(f"sample: {run_dir}/{summary['chain_files']}")
+    if summary.get("contour_file"):
+        lines.append(f"contour: {run_dir}/{summary['contour_file']}")
     if "log_evidence" in summary:
         lines.append(f"evidence: ln Z = {summary['log_evidence']:.4f} +- {summary['log_evidence_error']:.4f}")
     if "best_nll" in summary:

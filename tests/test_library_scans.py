@@ -170,3 +170,47 @@ def test_describe_lists_each_scans_settings() -> None:
                        ("MultiNest", "  Evidence Tolerance: float >= 1e-06, default 0.5 (Setup)")]:
         described = subprocess.run([sys.executable, "-m", "bsmart", "describe", scan], capture_output=True, text=True)
         assert described.returncode == 0 and line in described.stdout, described.stdout
+
+
+def _circle(tmp_path: Path, **setup) -> Path:
+    config = {"Scan": "Contour2D", "Setup": {"RunName": "C", "Seed": 1, "Function": "Shell", "Threshold": 1.0, **setup},
+              "Variables": {"x": {"RANGE": [-2, 2]}, "y": {"RANGE": [-2, 2]}},
+              "Codes": {"toy_targets": {"Shell center": [0.5, 0], "Observables": {"Shell": {"SCALING": "OFF"}}}}}
+    (tmp_path / "circle.json").write_text(json.dumps(config))
+    return tmp_path / "circle.json"
+
+
+def test_contour2d_gathers_its_points_on_the_contour(tmp_path: Path) -> None:
+    """The contour Shell = 1 is the circle of radius 1 around (0.5, 0): after the first grid, the
+    points land ever closer to it, all the way round, and the traced contour lies on it."""
+    summary = run_scan(_circle(tmp_path), output_dir=tmp_path)
+    rows = _rows(tmp_path / "C" / "all_points.csv")
+    assert [r["iteration"] for r in rows[:36]] == ["0"] * 36  # the first grid: (N0 + 1)^2
+    later = [r for r in rows if r["iteration"] != "0"]
+    off = {k: max(abs(float(r["Shell"]) - 1) for r in later if r["iteration"] == k) for k in {r["iteration"] for r in later}}
+    assert off["1"] < 0.2 and min(off.values()) < 0.03
+    angles = [math.atan2(float(r["y"]), float(r["x"]) - 0.5) for r in later]
+    assert len(np.unique(np.floor((np.array(angles) + math.pi) / (math.pi / 4)))) == 8
+    contour = _rows(tmp_path / "C" / "Results" / "contour.csv")
+    assert summary["contour_lines"] == 1 and len(contour) > 100
+    assert max(abs(math.hypot(float(r["x"]) - 0.5, float(r["y"])) - 1) for r in contour) < 0.02
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"Function": "mh - 125"}, "Setup.Function: 'mh - 125' names mh: neither a variable nor an observable"),
+    ({"Function": "Shell +"}, "Setup.Function: cannot parse"),
+    ({"N0": 0}, "Setup.N0: must be at least 1"),
+])
+def test_contour2d_bad_input_is_one_line(tmp_path: Path, change: dict, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        run_scan(_circle(tmp_path, **change), output_dir=tmp_path)
+    assert not (tmp_path / "C").exists()
+
+
+def test_contour2d_needs_two_variables(tmp_path: Path) -> None:
+    path = _circle(tmp_path)
+    config = json.loads(path.read_text())
+    config["Variables"]["z"] = {"RANGE": [0, 1]}
+    path.write_text(json.dumps(config))
+    with pytest.raises(ConfigError, match="Variables: Contour2D needs exactly two variables with a RANGE, got 3"):
+        run_scan(path, output_dir=tmp_path)
