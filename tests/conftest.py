@@ -32,6 +32,17 @@ def write_json(path: Path, data: Any) -> Path:
     return path
 
 
+def gaussian_input(folder: Path, scan: str, name: str = "gauss.json", variables: dict | None = None,
+                   **setup: Any) -> Path:
+    """A Gaussian likelihood of width 2 around (1, 0) on x in [-10, 10], y in [0, 10]: the
+    posterior is N(1, 2) in x and a half-normal in y, cut by the range at 0."""
+    config = {"Scan": scan, "Setup": {"RunName": "G", "Seed": 1, **setup},
+              "Variables": variables or {"x": {"RANGE": [-10, 10]}, "y": {"RANGE": [0, 10]}},
+              "Codes": {"toy_targets": {"Shell center": [1, 0], "Observables": {
+                  "Shell": {"SCALING": "GAUSS", "MEAN": 0, "VARIANCE": 2.0}}}}}
+    return write_json(folder / name, config)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _interruptible() -> None:
     """Ctrl-C reaches the runs these tests start and interrupt: a shell without job control

@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 from bsmart.errors import ConfigError
+from conftest import gaussian_input
 from bsmart.session import run_scan
 
 HALF_NORMAL_MEAN = 2.0 * math.sqrt(2.0 / math.pi)
@@ -24,13 +25,8 @@ HALF_NORMAL_SD = 2.0 * math.sqrt(1.0 - 2.0 / math.pi)
 LOG_EVIDENCE = math.log(4.0 * math.pi / 200.0)
 
 
-def _gauss(tmp_path: Path, scan: str, name: str = "gauss.json", **setup) -> Path:
-    config = {"Scan": scan, "Setup": {"RunName": "G", "Seed": 1, **setup},
-              "Variables": {"x": {"RANGE": [-10, 10]}, "y": {"RANGE": [0, 10]}},
-              "Codes": {"toy_targets": {"Shell center": [1, 0], "Observables": {
-                  "Shell": {"SCALING": "GAUSS", "MEAN": 0, "VARIANCE": 2.0}}}}}
-    (tmp_path / name).write_text(json.dumps(config))
-    return tmp_path / name
+def _gauss(tmp_path: Path, scan: str, **setup) -> Path:
+    return gaussian_input(tmp_path, scan, **setup)
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -99,7 +95,8 @@ def test_optimisers_find_the_best_fit(tmp_path: Path, scan: str, setup: dict) ->
 
 
 @pytest.mark.parametrize("scan, setup", [
-    ("CMAES", {"Points": 500, "CMAESEpisodes": 10}), ("Diver", {"Points": 500}), ("DEAP", {"Points": 500, "DEAP": {"Generations": 1000}}),
+    ("CMAES", {"Points": 500, "CMAESEpisodes": 10}), ("Diver", {"Points": 500}),
+    ("DEAP", {"Points": 500, "DEAP": {"Generations": 1000}}),
     ("Vegas", {"Points": 500, "Batch Size": 64}),
 ])
 def test_points_is_the_exact_budget(tmp_path: Path, scan: str, setup: dict) -> None:
@@ -187,7 +184,8 @@ def test_contour2d_gathers_its_points_on_the_contour(tmp_path: Path) -> None:
     rows = _rows(tmp_path / "C" / "all_points.csv")
     assert [r["iteration"] for r in rows[:36]] == ["0"] * 36  # the first grid: (N0 + 1)^2
     later = [r for r in rows if r["iteration"] != "0"]
-    off = {k: max(abs(float(r["Shell"]) - 1) for r in later if r["iteration"] == k) for k in {r["iteration"] for r in later}}
+    off = {k: max(abs(float(r["Shell"]) - 1) for r in later if r["iteration"] == k)
+           for k in {r["iteration"] for r in later}}
     assert off["1"] < 0.2 and min(off.values()) < 0.03
     angles = [math.atan2(float(r["y"]), float(r["x"]) - 0.5) for r in later]
     assert len(np.unique(np.floor((np.array(angles) + math.pi) / (math.pi / 4)))) == 8
@@ -214,3 +212,21 @@ def test_contour2d_needs_two_variables(tmp_path: Path) -> None:
     path.write_text(json.dumps(config))
     with pytest.raises(ConfigError, match="Variables: Contour2D needs exactly two variables with a RANGE, got 3"):
         run_scan(path, output_dir=tmp_path)
+
+
+@pytest.mark.parametrize("scan, setup", [
+    ("AffineMC", {"Steps": 3, "Walkers": 6}), ("MultiNest", {"Live Points": 20, "Max Evaluations": 200}),
+    ("Vegas", {"Points": 60, "Batch Size": 20}), ("CMAES", {"Points": 40}), ("Diver", {"Points": 40}),
+    ("DEAP", {"Points": 40}),
+])
+def test_codes_that_fail_everywhere_end_in_one_line(tmp_path: Path, scan: str, setup: dict) -> None:
+    from bsmart.errors import ScanError
+    path = _gauss(tmp_path, scan, **setup)
+    config = json.loads(path.read_text())
+    shell = {"SCALING": "GAUSS", "MEAN": 0, "VARIANCE": 2}
+    config["Codes"] = {"broken": {"Function": "broken.py:observables", "Observables": {"Shell": shell}}}
+    path.write_text(json.dumps(config))
+    (tmp_path / "broken.py").write_text("def observables(point):\n    raise RuntimeError('no spectrum')\n")
+    with pytest.raises(ScanError, match=f"{scan}: none of the .* points evaluated was valid: .*no spectrum"):
+        run_scan(path, output_dir=tmp_path)
+    assert json.loads((tmp_path / "G" / "summary.json").read_text())["status"] == "stopped"

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from bsmart.errors import ConfigError
+from conftest import gaussian_input
 from bsmart.session import run_scan
 
 HALF_NORMAL_MEAN = 2.0 * math.sqrt(2.0 / math.pi)  # of |N(0, 2)|
@@ -20,14 +21,9 @@ HALF_NORMAL_SD = 2.0 * math.sqrt(1.0 - 2.0 / math.pi)
 
 
 def _gaussian_mcmc(tmp_path: Path, name: str = "gauss.json", **setup) -> Path:
-    """A Gaussian likelihood of width 2 around (1, 0) on x in [-10, 10], y in [0, 10]: the
-    posterior is N(1, 2) in x and a half-normal in y, cut by the range at 0."""
-    config = {"Scan": "MCMC", "Setup": {"RunName": "G", "Points": 20000, "Chains": 8, "Seed": 1, **setup},
-              "Variables": {"x": {"RANGE": [-10, 10], "VARIANCE": 4.0}, "y": {"RANGE": [0, 10], "VARIANCE": 3.0}},
-              "Codes": {"toy_targets": {"Shell center": [1, 0], "Observables": {
-                  "Shell": {"SCALING": "GAUSS", "MEAN": 0, "VARIANCE": 2.0}}}}}
-    (tmp_path / name).write_text(json.dumps(config))
-    return tmp_path / name
+    return gaussian_input(tmp_path, "MCMC", name, {"x": {"RANGE": [-10, 10], "VARIANCE": 4.0},
+                                                    "y": {"RANGE": [0, 10], "VARIANCE": 3.0}},
+                          **{"Points": 20000, "Chains": 8, **setup})
 
 
 def _rows(path: Path) -> list[dict[str, str]]:

@@ -10,9 +10,9 @@ import emcee
 import numpy as np
 
 from bsmart.config import RunConfig
-from bsmart.errors import ScanError
+from bsmart.points import EvaluatedPoint
 from bsmart.scans._chains import SAMPLE_SETTINGS, check_sample, read_sample, spread_starts
-from bsmart.scans._objective import UnitObjective, log_likelihoods
+from bsmart.scans._objective import UnitObjective, library_run, log_likelihoods
 from bsmart.scans.base import Scan
 from bsmart.settings import Setting, Settings
 
@@ -43,7 +43,7 @@ class NewScan(Scan):
             starts[:len(seeds)] = seeds
         self.starts = starts
         self.objective = UnitObjective(self, budget=self.walkers * (self.settings.steps + 1))
-        self.points: dict[int, object] = {}  # ID -> the point a walker stands on
+        self.points: dict[int, EvaluatedPoint] = {}  # ID -> the point a walker stands on
         names = [*self.space.names, *self.config.observables]
         self.table = self.store.scan_table("Results/Results.csv", [*names, "NLL", "ID", "Step", "Walker"])
 
@@ -58,19 +58,19 @@ class NewScan(Scan):
         return [(v, -1 if p is None else p.id) for v, p in zip(values, found)]
 
     def run(self) -> None:
-        self.sampler = sampler = emcee.EnsembleSampler(self.walkers, len(self.space.free), self._log_probability, vectorize=True,
-                                        blobs_dtype=int)
+        self.sampler = sampler = emcee.EnsembleSampler(self.walkers, len(self.space.free), self._log_probability,
+                                                       vectorize=True, blobs_dtype=int)
         start = emcee.State(self.starts, random_state=np.random.RandomState(
             self.rng.integers(2 ** 32)).get_state())
-        for step, state in enumerate(sampler.sample(start, iterations=self.settings.steps,
-                                                    skip_initial_state_check=True)):
-            ids = [int(i) for i in state.blobs]
-            rows = [[*(p.variables[n] for n in self.space.names), *(p.observables[o] for o in self.config.observables),
-                     p.nll, p.id, step, k] for k, p in enumerate(self.points[i] for i in ids)]
-            self.table.write_rows(rows)
-            self.points = {i: self.points[i] for i in ids}
-        if not any(p.valid for p in self.points.values()):
-            raise ScanError(f"AffineMC: no walker found a valid point in {self.runner.evaluated} evaluations")
+        with library_run(self.rng):
+            for step, state in enumerate(sampler.sample(start, iterations=self.settings.steps,
+                                                        skip_initial_state_check=True)):
+                ids = [int(i) for i in state.blobs]
+                self.table.write_rows([[*(p.variables[n] for n in self.space.names),
+                                        *(p.observables[o] for o in self.config.observables), p.nll, p.id, step, k]
+                                       for k, p in enumerate(self.points[i] for i in ids)])
+                self.points = {i: self.points[i] for i in ids}
+        self.objective.require_valid("AffineMC")
 
     def postprocess(self) -> None:
         """The acceptance, the autocorrelation time (the run should be many times longer), and the
@@ -80,7 +80,8 @@ class NewScan(Scan):
             return
         kept = self.space.to_physical(self.sampler.get_chain(discard=steps // 2, flat=True))[:, self.space.free_index]
         names = [v.name for v in self.space.free]
-        tau = self.sampler.get_autocorr_time(tol=0)  # steps between independent states of a walker
+        with np.errstate(invalid="ignore", divide="ignore"):  # walkers that never moved
+            tau = self.sampler.get_autocorr_time(tol=0)  # steps between independent states of a walker
         self.result.update(chain_files="Results/Results.csv", walkers=self.walkers, steps=steps,
                            acceptance=round(float(np.mean(self.sampler.acceptance_fraction)), 4),
                            autocorrelation_steps=dict(zip(names, np.round(tau, 1).tolist())),

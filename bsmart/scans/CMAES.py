@@ -11,9 +11,8 @@ import cma
 import numpy as np
 
 from bsmart.config import RunConfig
-from bsmart.errors import ScanError
 from bsmart.scans._chains import SAMPLE_SETTINGS, check_sample, read_sample
-from bsmart.scans._objective import BudgetSpent, UnitObjective, nlls, seeded_global_generators
+from bsmart.scans._objective import BudgetSpent, UnitObjective, nlls, library_run
 from bsmart.scans.base import Scan
 from bsmart.settings import Setting, Settings
 
@@ -77,7 +76,7 @@ class NewScan(Scan):
             options["popsize"] = self.settings.cmaespopulationsize
         if self.settings.cmaesmaxgenerations:
             options["maxiter"] = self.settings.cmaesmaxgenerations
-        with seeded_global_generators(self.rng):  # cma draws from numpy's global generator
+        with library_run(self.rng):  # cma draws from numpy's global generator
             try:
                 for episode in range(self.settings.cmaesepisodes):
                     strategy = cma.CMAEvolutionStrategy(self._mean(episode, dim), sigma, options)
@@ -90,8 +89,7 @@ class NewScan(Scan):
                                   strategy.countiter, ", ".join(strategy.stop()), strategy.result.fbest)
             except BudgetSpent:
                 self.log.info("CMAES: the %d evaluations of Points are used up", self.settings.points)
-        if self.objective.best is None:
-            raise ScanError(f"CMAES: none of the {self.runner.evaluated} points was valid")
+        self.objective.require_valid("CMAES")
 
     def postprocess(self) -> None:
         self.result.update(episodes=self.episodes, **self.objective.best_fit())

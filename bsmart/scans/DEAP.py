@@ -12,8 +12,7 @@ import math
 import numpy as np
 from deap import algorithms, base, tools
 
-from bsmart.errors import ScanError
-from bsmart.scans._objective import BudgetSpent, UnitObjective, seeded_global_generators
+from bsmart.scans._objective import BudgetSpent, UnitObjective, library_run
 from bsmart.scans.base import Scan
 from bsmart.settings import Setting
 
@@ -75,7 +74,7 @@ class NewScan(Scan):
         select = tools.selNSGA2 if self.objectives > 1 else \
             lambda pop, k: tools.selBest(pop, 1) + tools.selTournament(pop, k - 1, tournsize=3)
         population = [_Individual(u, self.fitness()) for u in self.space.sample_unit(self.rng, self.size)]
-        with seeded_global_generators(self.rng):  # DEAP's operators draw from Python's global generator
+        with library_run(self.rng):  # DEAP's operators draw from Python's global generator
             try:
                 self._evaluate(population)
                 for self.generations in range(1, self.settings.generations + 1):
@@ -84,8 +83,7 @@ class NewScan(Scan):
                     population = select(population + offspring, self.size)
             except BudgetSpent:
                 self.log.info("DEAP: the %d evaluations of Points are used up", self.settings.points)
-        if self.objective.best is None:
-            raise ScanError(f"DEAP: none of the {self.runner.evaluated} points was valid")
+        self.objective.require_valid("DEAP")
 
     def postprocess(self) -> None:
         self.result.update(generations=self.generations, objectives=self.objectives, **self.objective.best_fit())

@@ -9,7 +9,6 @@ import warnings
 
 from scipy.optimize import differential_evolution
 
-from bsmart.errors import ScanError
 from bsmart.scans._objective import BudgetSpent, UnitObjective, nlls
 from bsmart.scans.base import Scan
 from bsmart.settings import Setting
@@ -61,8 +60,7 @@ class NewScan(Scan):
                               result.nit, "converged" if result.success else "not converged", result.fun)
         except BudgetSpent:
             self.log.info("Diver: the %d evaluations of Points are used up", self.objective.budget)
-        if self.objective.best is None:
-            raise ScanError(f"Diver: none of the {self.runner.evaluated} points was valid")
+        self.objective.require_valid("Diver")
 
     def postprocess(self) -> None:
         self.result.update(civilisations=self.civilisations, **self.objective.best_fit())

@@ -6,13 +6,12 @@ the declared priors) with its error, and a weighted sample of the posterior in
 from __future__ import annotations
 
 import logging
-import math
 
 import numpy as np
 import ultranest
 
-from bsmart.errors import ScanError
-from bsmart.scans._objective import UnitObjective, log_likelihoods, seeded_global_generators
+from bsmart.points import EvaluatedPoint
+from bsmart.scans._objective import UnitObjective, log_likelihoods, library_run
 from bsmart.scans.base import Scan
 from bsmart.settings import Setting
 
@@ -38,8 +37,9 @@ __meta__ = {
 class NewScan(Scan):
     def initialise(self) -> None:
         self.live_points = self.settings.live_points or self.settings.points or 400
-        self.objective = UnitObjective(self, budget=self.settings.max_evaluations + 1_000_000)  # UltraNest stops
-        self.by_position: dict[bytes, object] = {}  # a point's unit coordinates -> the point, for the sample
+        # UltraNest stops itself at Max Evaluations, after the batch that reaches it: never cut its batches
+        self.objective = UnitObjective(self, budget=self.settings.max_evaluations + 1_000_000)
+        self.by_position: dict[bytes, EvaluatedPoint | None] = {}  # unit coordinates -> the point, for the sample
 
     def progress(self) -> tuple[int, int, str]:
         return self.runner.evaluated, self.settings.max_evaluations, "evaluations"
@@ -53,14 +53,12 @@ class NewScan(Scan):
         quiet = logging.getLogger("ultranest")  # UltraNest prints to stdout unless its logger has a handler
         quiet.handlers, quiet.propagate = [logging.NullHandler()], False
         names = [v.name for v in self.space.free]
-        with seeded_global_generators(self.rng):  # its first draws test the likelihood, when it is made
+        with library_run(self.rng):  # its first draws test the likelihood, when it is made
             sampler = ultranest.ReactiveNestedSampler(names, self._log_likelihood, lambda u: u.copy(),
                                                       vectorized=True, ndraw_min=max(16, 4 * self.config.cores))
             result = sampler.run(min_num_live_points=self.live_points, dlogz=self.settings.evidence_tolerance,
                                  max_ncalls=self.settings.max_evaluations, show_status=False, viz_callback=False)
-        if not math.isfinite(result["maximum_likelihood"]["logl"]) or \
-                result["maximum_likelihood"]["logl"] <= LOWEST_LOG_LIKELIHOOD:
-            raise ScanError(f"MultiNest: none of the {self.runner.evaluated} points had a likelihood")
+        self.objective.require_valid("MultiNest")
         self._write_posterior(result["weighted_samples"])
         self.result.update(chain_files="Results/posterior.csv", log_evidence=round(float(result["logz"]), 5),
                            log_evidence_error=round(float(result["logzerr"]), 5), live_points=self.live_points,

@@ -11,7 +11,6 @@ import math
 import numpy as np
 import vegas
 
-from bsmart.errors import ScanError
 from bsmart.scans._objective import UnitObjective, log_likelihoods
 from bsmart.scans.base import Scan
 from bsmart.settings import Setting
@@ -68,10 +67,10 @@ class NewScan(Scan):
                 grid.adapt(alpha=ADAPTATION)
             self.table.write_rows([[p.id, *(p.variables[v] for v in self.space.names),
                                     *(p.observables[o] for o in self.config.observables), float(ll),
-                                    float(lw - math.log(n)), iteration] for p, ll, lw in zip(found, log_like, log_weight)])
+                                    float(lw - math.log(n)), iteration]
+                                   for p, ll, lw in zip(found, log_like, log_weight)])
             iteration += 1
-        if not self.estimates:
-            raise ScanError(f"Vegas: none of the {self.runner.evaluated} points had a likelihood")
+        self.objective.require_valid("Vegas")
 
     def postprocess(self) -> None:
         """The iterations' evidence estimates, combined with weights 1/variance (as vegas does)."""
@@ -91,6 +90,7 @@ class NewScan(Scan):
         sd = np.sqrt(np.average((values - mean_point) ** 2, axis=0, weights=weight))
         names = [v.name for v in self.space.free]
         self.result.update(chain_files="Results/Vegas_samples.csv", iterations=len(self.estimates),
-                           log_evidence=round(float(top) + math.log(mean), 5), log_evidence_error=round(error / mean, 5),
+                           log_evidence=round(float(top) + math.log(mean), 5),
+                           log_evidence_error=round(error / mean, 5),
                            posterior_mean=dict(zip(names, mean_point.round(8).tolist())),
                            posterior_sd=dict(zip(names, sd.round(8).tolist())))

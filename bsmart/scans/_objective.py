@@ -11,6 +11,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
+from bsmart.errors import ScanError
 from bsmart.likelihood import log_likelihood
 from bsmart.points import EvaluatedPoint
 
@@ -52,6 +53,14 @@ class UnitObjective:
         return found
 
 
+    def require_valid(self, scan: str) -> None:
+        """A scan's end when the library's loop found no valid point: one line, not an empty result."""
+        if self.best is None:
+            runner = self.scan.runner
+            reasons = "; ".join(f"{n}x {why}" for why, n in runner.failures.most_common(3))
+            raise ScanError(f"{scan}: none of the {runner.evaluated} points evaluated was valid: {reasons} (details "
+                            f"in the error column of all_points.csv)")
+
     def best_fit(self) -> dict[str, Any]:
         """The summary's lines on the best point (none while no point is valid)."""
         if self.best is None:
@@ -60,14 +69,17 @@ class UnitObjective:
 
 
 @contextlib.contextmanager
-def seeded_global_generators(rng: np.random.Generator) -> Iterator[None]:
-    """Seed numpy's and Python's global generators from the scan's (cma, UltraNest and DEAP draw
-    from them, and a resumed run must draw the same), then give the caller's states back."""
+def library_run(rng: np.random.Generator) -> Iterator[None]:
+    """Around a library's loop: numpy's and Python's global generators seeded from the scan's (cma,
+    UltraNest and DEAP draw from them, and a resumed run must draw the same), then given back;
+    numpy's warnings on infinities silenced (a point the prior or the codes exclude has log-
+    likelihood -inf by design, which the libraries handle)."""
     numpy_state, python_state = np.random.get_state(), random.getstate()
     np.random.seed(int(rng.integers(2 ** 32)))
     random.seed(int(rng.integers(2 ** 63)))
     try:
-        yield
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            yield
     finally:
         np.random.set_state(numpy_state)
         random.setstate(python_state)
