@@ -9,12 +9,11 @@ from __future__ import annotations
 import emcee
 import numpy as np
 
-from bsmart.config import RunConfig
 from bsmart.points import EvaluatedPoint
-from bsmart.scans._chains import SAMPLE_SETTINGS, check_sample, read_sample, spread_starts
+from bsmart.scans._chains import spread_starts
 from bsmart.scans._objective import UnitObjective, library_run, log_likelihoods
-from bsmart.scans.base import Scan
-from bsmart.settings import Setting, Settings
+from bsmart.scans.base import SAMPLE_SETTINGS, Scan
+from bsmart.settings import Setting
 
 __meta__ = {
     "name": "AffineMC",
@@ -29,15 +28,11 @@ __meta__ = {
 
 
 class NewScan(Scan):
-    @classmethod
-    def check(cls, config: RunConfig, settings: Settings) -> None:
-        check_sample(config, settings)
-
     def initialise(self) -> None:
         walkers = self.settings.walkers or 20 * len(self.space.free)
         self.walkers = walkers + walkers % 2  # the stretch move moves one half against the other
         starts = self.space.sample_unit(self.rng, self.walkers)
-        sample = read_sample(self.config, self.settings, self.log)
+        sample = self.initial_sample()
         if sample:  # the best points, spread out, and random ones for the walkers left
             seeds = spread_starts(*sample, self.walkers)
             starts[:len(seeds)] = seeds

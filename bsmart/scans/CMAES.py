@@ -10,11 +10,9 @@ import math
 import cma
 import numpy as np
 
-from bsmart.config import RunConfig
-from bsmart.scans._chains import SAMPLE_SETTINGS, check_sample, read_sample
 from bsmart.scans._objective import BudgetSpent, UnitObjective, nlls, library_run
-from bsmart.scans.base import Scan
-from bsmart.settings import Setting, Settings
+from bsmart.scans.base import SAMPLE_SETTINGS, Scan
+from bsmart.settings import Setting
 
 __meta__ = {
     "name": "CMAES",
@@ -40,13 +38,9 @@ __meta__ = {
 
 
 class NewScan(Scan):
-    @classmethod
-    def check(cls, config: RunConfig, settings: Settings) -> None:
-        check_sample(config, settings)
-
     def initialise(self) -> None:
         self.objective = UnitObjective(self, budget=self.settings.points)
-        sample = read_sample(self.config, self.settings, self.log)
+        sample = self.initial_sample()
         self.first_mean = sample[0][np.argmin(sample[1])] if sample else None
         self.episodes: list[dict] = []
 

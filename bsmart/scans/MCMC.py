@@ -11,13 +11,11 @@ import math
 
 import numpy as np
 
-from bsmart.config import RunConfig
 from bsmart.errors import ScanError
 from bsmart.likelihood import log_likelihood
-from bsmart.scans._chains import (SAMPLE_SETTINGS, ChainState, chain_row, check_sample, read_sample,
-                                  sample_statistics, spread_starts)
-from bsmart.scans.base import Scan
-from bsmart.settings import Setting, Settings
+from bsmart.scans._chains import ChainState, chain_row, sample_statistics, spread_starts
+from bsmart.scans.base import SAMPLE_SETTINGS, Scan
+from bsmart.settings import Setting
 
 DEFAULT_STEP = 0.1  # of a variable's range (in decades for LOG) when it gives no VARIANCE
 MAX_IDLE_STEPS = 10_000  # steps in a row that all left the ranges: the widths are too large
@@ -39,17 +37,13 @@ __meta__ = {
 
 
 class NewScan(Scan):
-    @classmethod
-    def check(cls, config: RunConfig, settings: Settings) -> None:
-        check_sample(config, settings)
-
     def initialise(self) -> None:
         self.chains = [ChainState(k) for k in range(self.settings.chains or self.config.cores)]
         missing = [v.name for v in self.space.free if v.step is None]
         if missing:
             self.log.info("MCMC: no VARIANCE for %s: steps of %g of the range", ", ".join(missing), DEFAULT_STEP)
         self.widths = np.array([v.unit_step or DEFAULT_STEP for v in self.space.free])
-        sample = read_sample(self.config, self.settings, self.log)
+        sample = self.initial_sample()
         self.starts = list(spread_starts(*sample, len(self.chains))) if sample else []
         observables = list(self.config.observables)
         header = ["ID", *self.space.names, *observables, "Likelihood", "LogLike", "Weight"]

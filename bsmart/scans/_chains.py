@@ -1,6 +1,5 @@
-"""What the sampling and optimising scans share: BSMArt's ``Initial Sample`` that seeds them,
-where chains start, the weighted states a chain writes, and the statistics of the sample they
-make (means, widths, Gelman-Rubin R-hat)."""
+"""What the sampling scans share: where chains start, the weighted states a chain writes, and
+the statistics of the sample they make (means, widths, Gelman-Rubin R-hat)."""
 
 from __future__ import annotations
 
@@ -10,48 +9,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from bsmart.config import RunConfig
 from bsmart.points import EvaluatedPoint
-from bsmart.results import check_columns, read_points_csv
-from bsmart.settings import Setting, Settings
-
-SAMPLE_SETTINGS = {
-    "Initial Sample": Setting(None, str, "a CSV (e.g. an ML scan's good points) whose best points seed the scan, "
-                                         "relative to the input file; InitCSV is the same"),
-    "InitCSV": Setting(None, str, "the same as Initial Sample"),
-    "Sample LogLike Name": Setting(None, str, "the Initial Sample's log-likelihood column"),
-    "Sample NLL Name": Setting(None, str, "the Initial Sample's NLL column (default: NLL)"),
-    "Sample Likelihood Name": Setting(None, str, "the Initial Sample's likelihood column"),
-}
-
-
-def _sample_source(settings: Settings) -> tuple[str | None, str, tuple[str, str]]:
-    """The seeding CSV, its key, and its score column (name, kind)."""
-    key = "Setup.Initial Sample" if settings.initial_sample else "Setup.InitCSV"
-    for kind in ("LogLike", "NLL", "Likelihood"):
-        if settings[f"Sample {kind} Name"]:
-            return settings.initial_sample or settings.initcsv, key, (settings[f"Sample {kind} Name"], kind)
-    return settings.initial_sample or settings.initcsv, key, ("NLL", "NLL")
-
-
-def check_sample(config: RunConfig, settings: Settings) -> None:
-    """The seeding CSV's columns, before the run starts (a scan's ``check``)."""
-    name, key, score = _sample_source(settings)
-    if name:
-        check_columns(config.resolve_path(name), config.space, key, need_nll=True, observables=config.observables,
-                      score=score)
-
-
-def read_sample(config: RunConfig, settings: Settings, log) -> tuple[np.ndarray, np.ndarray] | None:
-    """The seeding CSV's points (unit cube) and NLLs, or None when the input names none."""
-    name, key, score = _sample_source(settings)
-    if not name:
-        return None
-    table = read_points_csv(config.resolve_path(name), config.space, need_nll=True, where=key,
-                            observables=config.observables, score=score)
-    log.info("%s: %s", name, table.report())
-    return config.space.to_unit(table.physical), table.nll
-
 
 def spread_starts(unit: np.ndarray, nll: np.ndarray, n: int, best_fraction: float = 0.1) -> np.ndarray:
     """``n`` starting points from a scored sample (unit-cube rows): the best point, then, among the

@@ -10,9 +10,30 @@ import numpy as np
 
 from bsmart.config import RunConfig
 from bsmart.points import EvaluatedPoint
-from bsmart.results import check_columns
+from bsmart.results import check_columns, read_points_csv
 from bsmart.runner import RunManager
-from bsmart.settings import Settings
+from bsmart.settings import Setting, Settings
+
+# BSMArt's seeding of the sampling and optimising scans: a CSV of scored points (InitCSV the same)
+SAMPLE_SETTINGS = {
+    "Initial Sample": Setting(None, str, "a CSV (e.g. an ML scan's good points) whose best points seed the scan, "
+                                         "relative to the input file; InitCSV is the same"),
+    "InitCSV": Setting(None, str, "the same as Initial Sample"),
+    "Sample LogLike Name": Setting(None, str, "the Initial Sample's log-likelihood column"),
+    "Sample NLL Name": Setting(None, str, "the Initial Sample's NLL column (default: NLL)"),
+    "Sample Likelihood Name": Setting(None, str, "the Initial Sample's likelihood column"),
+}
+
+
+def _sample_source(settings: Settings) -> tuple[str | None, str, tuple[str, str]]:
+    """The seeding CSV a scan's settings name (``Initial Sample`` or ``InitCSV``, where declared),
+    its key, and its score column (name, kind)."""
+    initial = settings.get("Initial Sample")
+    name, key = (initial, "Setup.Initial Sample") if initial else (settings.get("InitCSV"), "Setup.InitCSV")
+    for kind in ("LogLike", "NLL", "Likelihood"):
+        if settings.get(f"Sample {kind} Name"):
+            return name, key, (settings[f"Sample {kind} Name"], kind)
+    return name, key, ("NLL", "NLL")
 
 
 class Scan:
@@ -39,12 +60,13 @@ class Scan:
     @classmethod
     def check(cls, config: RunConfig, settings: Settings) -> None:
         """Validate what the settings point to, before the run folder is made or a code runs;
-        raise ConfigError. The base checks ``InitCSV`` (known points with their NLL) when the
-        scan declares it."""
-        name = settings.get("InitCSV")
-        if name:  # the columns only: the rows are read once, when the scan starts
-            check_columns(config.resolve_path(name), config.space, "Setup.InitCSV", need_nll=True,
-                          observables=config.observables)
+        raise ConfigError. The base checks the seeding CSV (``InitCSV``, or BSMArt's ``Initial
+        Sample`` with its score column) when the scan declares one: the columns only, the rows are
+        read once, when the scan starts."""
+        name, key, score = _sample_source(settings)
+        if name:
+            check_columns(config.resolve_path(name), config.space, key, need_nll=True, observables=config.observables,
+                          score=score)
 
     def initialise(self) -> None:
         """Prepare state before any point is evaluated."""
@@ -60,6 +82,16 @@ class Scan:
     def threshold(self) -> float | None:
         """A point is good when valid and its NLL is below this (None: every valid point)."""
         return self.runner.evaluator.threshold
+
+    def initial_sample(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """The seeding CSV's points (unit cube) and NLLs, or None when the input names none."""
+        name, key, score = _sample_source(self.settings)
+        if not name:
+            return None
+        table = read_points_csv(self.config.resolve_path(name), self.space, need_nll=True, where=key,
+                                observables=self.config.observables, score=score)
+        self.log.info("%s: %s", name, table.report())
+        return self.space.to_unit(table.physical), table.nll
 
     def evaluate(self, physical: np.ndarray, iteration: int = 0) -> list[EvaluatedPoint]:
         """Evaluate ``[n, n_variables]`` physical points (stored before this returns)."""
