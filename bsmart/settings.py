@@ -1,7 +1,8 @@
 """Typed settings: declared once (in a scan's ``__meta__``), read from the input file once.
 
 Values may be JSON numbers or numeric strings, JSON booleans or "True"/"False" strings,
-as BSMArt files write them. Errors name the file, block and key.
+as BSMArt files write them; a setting of type ``object`` takes any JSON value, which the scan
+checks. Errors name the file, block and key.
 """
 
 from __future__ import annotations
@@ -64,6 +65,8 @@ class Setting:
                 return None  # an optional setting (a file name, say) left empty
             raise ConfigError(f"expected {self.describe().split(', default')[0]}, got null (leave the key out for the "
                               f"default {self.default!r})", file=file, where=where)
+        if self.type is object:  # a JSON list or object (BSMArt's CMAESFocus): the scan's check reads it
+            return value
         if self.type is list:  # a list of whole numbers (BSMArt's MLS Neurons), each checked as one
             if not isinstance(value, (list, tuple)) or not value:
                 raise ConfigError(f"expected a list of whole numbers, got {value!r}", file=file, where=where)

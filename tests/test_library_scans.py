@@ -97,7 +97,7 @@ def test_optimisers_find_the_best_fit(tmp_path: Path, scan: str, setup: dict) ->
 @pytest.mark.parametrize("scan, setup", [
     ("CMAES", {"Points": 500, "CMAESEpisodes": 10}), ("Diver", {"Points": 500}),
     ("DEAP", {"Points": 500, "DEAP": {"Generations": 1000}}),
-    ("Vegas", {"Points": 500, "Batch Size": 64}),
+    ("Vegas", {"Points": 500, "Batch Size": 64}), ("CMAES_ND", {"Points": 500, "CMAESMaxGenerations": 1000}),
 ])
 def test_points_is_the_exact_budget(tmp_path: Path, scan: str, setup: dict) -> None:
     """The batch that would pass Points is cut to fit, and the library's loop ends there."""
@@ -110,6 +110,31 @@ def test_cmaes_starts_at_the_initial_samples_best_point(tmp_path: Path) -> None:
              output_dir=tmp_path)
     first = [(float(r["x"]), float(r["y"])) for r in _rows(tmp_path / "G" / "all_points.csv")]
     assert all(abs(x + 8) < 1.5 and abs(y - 2) < 1.5 for x, y in first)
+
+
+def _ring(tmp_path: Path, scan: str, **setup) -> list[tuple[float, float]]:
+    """The good points of a scan of the ring 2 <= r <= 2.5 (CFUNCTION: loss 0 inside)."""
+    config = {"Scan": scan, "Setup": {"RunName": "R", "Seed": 1, "Points": 1500, "CMAESPopulationSize": 20, **setup},
+              "Variables": {"x": {"RANGE": [-5, 5]}, "y": {"RANGE": [-5, 5]}},
+              "Codes": {"toy_targets": {"Observables": {"Shell": {"SCALING": "CFUNCTION", "RANGE": [2, 2.5]}}}}}
+    tmp_path.mkdir()
+    (tmp_path / "ring.json").write_text(json.dumps(config))
+    summary = run_scan(tmp_path / "ring.json", output_dir=tmp_path)
+    good = [(float(r["x"]), float(r["y"])) for r in _rows(tmp_path / "R" / "all_points.csv") if float(r["NLL"]) == 0]
+    assert summary["evaluations"] == 1500 and summary["good"] == summary["good_found"] == len(good)
+    return good
+
+
+def test_cmaes_nd_novelty_spreads_good_points_along_the_ring(tmp_path: Path) -> None:
+    """With novelty detection, good points like those found are penalised, so the strategy moves
+    along the ring instead of converging: more good points than without it, around the ring
+    (good: every used observable inside its CFUNCTION range, BSMArt's rule, the default)."""
+    novel = _ring(tmp_path / "on", "CMAES_ND", CMAESMaxGenerations=75)
+    plain = _ring(tmp_path / "off", "CMAES_ND", CMAESMaxGenerations=75, CMAESNoveltyDetection=False)
+    assert len(novel) > 1.5 * len(plain) > 300
+    angles = np.arctan2([y for _, y in novel], [x for x, _ in novel])
+    assert np.count_nonzero(np.histogram(angles, bins=12, range=(-np.pi, np.pi))[0]) >= 9
+    assert all(1.99 < math.hypot(x, y) < 2.51 for x, y in novel)
 
 
 def test_deap_trades_observables_off_with_nsga2(tmp_path: Path) -> None:
@@ -132,7 +157,7 @@ def test_deap_trades_observables_off_with_nsga2(tmp_path: Path) -> None:
 @pytest.mark.parametrize("scan, setup", [
     ("AffineMC", {"Steps": 12, "Walkers": 10}), ("MultiNest", {"Live Points": 40, "Max Evaluations": 300}),
     ("CMAES", {"Points": 300}), ("Diver", {"Points": 300}), ("DEAP", {"Points": 300}),
-    ("Vegas", {"Points": 300, "Batch Size": 50}),
+    ("Vegas", {"Points": 300, "Batch Size": 50}), ("CMAES_ND", {"Points": 300}),
 ])
 def test_resumed_after_a_cut_evaluates_the_points_of_an_uncut_run(tmp_path: Path, scan: str, setup: dict) -> None:
     """The libraries draw from generators seeded by the run's seed, so a resumed run replays the
@@ -154,6 +179,9 @@ def test_resumed_after_a_cut_evaluates_the_points_of_an_uncut_run(tmp_path: Path
     ("DEAP", {"DEAP": {"Generations": "many"}}, "Setup.DEAP.Generations: expected a number, got 'many'"),
     ("CMAES", {"CMAESMean": 2}, "Setup.CMAESMean: must be at most 1"),
     ("AffineMC", {"Initial Sample": "none.csv"}, "Setup.Initial Sample: file"),
+    ("CMAES_ND", {"CMAESFocus": {"Variables": ["z"]}}, r"Setup.CMAESFocus.Variables: unknown name\(s\) \['z'\]"),
+    ("CMAES_ND", {"CMAESHierarchy": "Shell"}, "Setup.CMAESHierarchy: expected a list of names, got 'Shell'"),
+    ("CMAES_ND", {"CMAESNoveltyDetection": "KDE"}, "Setup.CMAESNoveltyDetection: expected true/false, got 'KDE'"),
 ])
 def test_bad_input_is_one_line_naming_the_key(tmp_path: Path, scan: str, setup: dict, message: str) -> None:
     with pytest.raises(ConfigError, match=message) as error:
@@ -164,7 +192,8 @@ def test_bad_input_is_one_line_naming_the_key(tmp_path: Path, scan: str, setup: 
 def test_describe_lists_each_scans_settings() -> None:
     for scan, line in [("AffineMC", "  Walkers: int in [4, 100000], default none (Setup)"),
                        ("DEAP", "  Generations: int in [1, 1e+09], default 40 (Setup.DEAP)"),
-                       ("MultiNest", "  Evidence Tolerance: float >= 1e-06, default 0.5 (Setup)")]:
+                       ("MultiNest", "  Evidence Tolerance: float >= 1e-06, default 0.5 (Setup)"),
+                       ("CMAES_ND", "  CMAESHBOSNBins: int in [2, 1e+09], default 100 (Setup)")]:
         described = subprocess.run([sys.executable, "-m", "bsmart", "describe", scan], capture_output=True, text=True)
         assert described.returncode == 0 and line in described.stdout, described.stdout
 
@@ -217,7 +246,7 @@ def test_contour2d_needs_two_variables(tmp_path: Path) -> None:
 @pytest.mark.parametrize("scan, setup", [
     ("AffineMC", {"Steps": 3, "Walkers": 6}), ("MultiNest", {"Live Points": 20, "Max Evaluations": 200}),
     ("Vegas", {"Points": 60, "Batch Size": 20}), ("CMAES", {"Points": 40}), ("Diver", {"Points": 40}),
-    ("DEAP", {"Points": 40}),
+    ("DEAP", {"Points": 40}), ("CMAES_ND", {"Points": 40}),
 ])
 def test_codes_that_fail_everywhere_end_in_one_line(tmp_path: Path, scan: str, setup: dict) -> None:
     from bsmart.errors import ScanError

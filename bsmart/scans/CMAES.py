@@ -6,6 +6,7 @@ until ``Points`` evaluations. The summary gives the best fit."""
 from __future__ import annotations
 
 import math
+from typing import Iterable
 
 import cma
 import numpy as np
@@ -62,28 +63,40 @@ class NewScan(Scan):
             return self.first_mean
         return self.rng.random(dim)
 
-    def run(self) -> None:
-        dim = len(self.space.free)
-        sigma = self.settings.cmaessigma or 1.0 / math.sqrt(dim)
+    def _options(self) -> dict:
         options = {"bounds": [0.0, 1.0], "verbose": -9, "tolx": self.settings.sigma_tolerance, "seed": math.nan}
         if self.settings.cmaespopulationsize:
             options["popsize"] = self.settings.cmaespopulationsize
         if self.settings.cmaesmaxgenerations:
             options["maxiter"] = self.settings.cmaesmaxgenerations
+        return options
+
+    def _episodes(self) -> Iterable[int]:
+        return range(self.settings.cmaesepisodes)
+
+    def _finished(self) -> bool:
+        """Whether the scan has reached its goal (CMAES: never; it runs its episodes)."""
+        return False
+
+    def run(self) -> None:
+        dim = len(self.space.free)
+        sigma = self.settings.cmaessigma or 1.0 / math.sqrt(dim)
+        name = self.__module__.rsplit(".", 1)[-1]
         with library_run(self.rng):  # cma draws from numpy's global generator
             try:
-                for episode in range(self.settings.cmaesepisodes):
-                    strategy = cma.CMAEvolutionStrategy(self._mean(episode, dim), sigma, options)
-                    while not strategy.stop():
+                for episode in self._episodes():
+                    strategy = cma.CMAEvolutionStrategy(self._mean(episode, dim), sigma, self._options())
+                    while not strategy.stop() and not self._finished():
                         population = strategy.ask()
                         strategy.tell(population, self._fitness(np.array(population)).tolist())
-                    self.episodes.append({"generations": strategy.countiter, "stop": ", ".join(strategy.stop()),
+                    stop = ", ".join(strategy.stop()) or "goal reached"
+                    self.episodes.append({"generations": strategy.countiter, "stop": stop,
                                           "best_nll": round(float(strategy.result.fbest), 8)})
-                    self.log.info("CMAES: episode %d ended after %d generations (%s), best NLL %.6g", episode + 1,
-                                  strategy.countiter, ", ".join(strategy.stop()), strategy.result.fbest)
+                    self.log.info("%s: episode %d ended after %d generations (%s), best fitness %.6g", name,
+                                  episode + 1, strategy.countiter, stop, strategy.result.fbest)
             except BudgetSpent:
-                self.log.info("CMAES: the %d evaluations of Points are used up", self.settings.points)
-        self.objective.require_valid("CMAES")
+                self.log.info("%s: the %d evaluations of Points are used up", name, self.settings.points)
+        self.objective.require_valid(name)
 
     def postprocess(self) -> None:
         self.result.update(episodes=self.episodes, **self.objective.best_fit())
