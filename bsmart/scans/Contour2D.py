@@ -17,8 +17,7 @@ from scipy.spatial import cKDTree
 
 from bsmart.config import RunConfig
 from bsmart.errors import ConfigError, ScanError
-from bsmart.expr import ExpressionError, compile_expression
-from bsmart.points import EvaluatedPoint
+from bsmart.scans._contour import FUNCTION_SETTINGS, ContourFunction, check_function
 from bsmart.scans.base import Scan
 from bsmart.settings import Setting, Settings
 
@@ -31,9 +30,7 @@ __meta__ = {
     "description": "Trace where a function of two variables crosses a value, refining along the contour.",
     "settings": {
         "N0": Setting(5, int, "the first grid: N0 + 1 values of each variable", minimum=1, maximum=1000),
-        "Threshold": Setting(0.0, float, "the contour's value of the function"),
-        "Function": Setting(None, str, "the function, an expression of the variables and observables (e.g. "
-                                       "\"mh - 125\"); default: the likelihood exp(-NLL)"),
+        **FUNCTION_SETTINGS,
         "Iterations": Setting(8, int, "refinements along the contour (BSMArt's 8)", minimum=1),
         "Points": Setting(10_000, int, "stop after this many evaluations", minimum=1),
         "Bad value": Setting(-1.0, float, "BSMArt's value of failed points; accepted: failed points are left out "
@@ -48,38 +45,20 @@ class NewScan(Scan):
         if len(config.space.free) != 2:
             raise ConfigError(f"Contour2D needs exactly two variables with a RANGE, got {len(config.space.free)}",
                               where="Variables")
-        if settings.function:
-            try:
-                unknown = compile_expression(settings.function).names - set(config.space.names) - \
-                    set(config.observables)
-            except ExpressionError as exc:
-                raise ConfigError(str(exc), where="Setup.Function") from None
-            if unknown:
-                raise ConfigError(f"'{settings.function}' names {', '.join(sorted(unknown))}: neither a variable "
-                                  f"nor an observable", where="Setup.Function")
+        check_function(config, settings)
 
     def initialise(self) -> None:
-        self.function = compile_expression(self.settings.function) if self.settings.function else None
+        self.function = ContourFunction(self.settings)
         self.known, self.values = np.empty((0, 2)), np.empty(0)
         self.lines: list[np.ndarray] = []
 
     def progress(self) -> tuple[int, int, str]:
         return self.runner.evaluated, self.settings.points, "evaluations"
 
-    def _value(self, point: EvaluatedPoint) -> float:
-        if not point.valid:
-            return math.nan
-        if self.function is None:
-            return math.exp(-point.nll)
-        try:
-            return float(self.function.evaluate({**point.variables, **point.observables}))
-        except (ExpressionError, TypeError, ValueError):
-            return math.nan
-
     def _evaluate(self, unit: np.ndarray, iteration: int) -> None:
         unit = unit[:self.settings.points - self.runner.evaluated]
         points = self.evaluate(self.space.to_physical(unit), iteration)
-        values = np.array([self._value(p) for p in points])
+        values = np.array([self.function(p) for p in points])
         usable = np.isfinite(values)
         self.known, self.values = np.vstack([self.known, unit[usable]]), np.r_[self.values, values[usable]]
 

@@ -15,7 +15,7 @@ from bsmart.errors import ConfigError
 
 _ROOT = Path(__file__).parent
 # BSMArt 2.0.2's other scans: a file naming one is told so, not that the name is unknown
-BSMART_NOT_YET = ("read_dir", "read_dir_mpi", "ContourGP")
+BSMART_NOT_YET = ("read_dir", "read_dir_mpi")
 
 
 def _defines_meta(path: Path) -> bool:
