@@ -187,7 +187,7 @@ class ResultStore:
             values = [float(v) for v in row[1:1 + nv + no + nl + 1]]
             valid, good, iteration, seconds, error = row[-5:]
             if valid not in ("True", "False") or good not in ("True", "False") \
-                    or not all(math.isfinite(v) for v in values[:nv]):
+                    or any(math.isinf(v) for v in values[:nv]):  # NaN: a variable read_dir's file lacks
                 return None
             variables = dict(zip(self.variable_names, values[:nv]))
             observables = dict(zip(self.observable_names, values[nv:nv + no]))

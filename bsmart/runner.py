@@ -36,7 +36,7 @@ from bsmart.slha import slha_text
 
 log = logging.getLogger("bsmart")
 
-Task = tuple[int, dict[str, float], int]  # (ID, variables, iteration)
+Task = tuple  # (ID, variables, iteration) or (ID, variables, iteration, the file given as the input)
 
 
 @dataclass
@@ -53,7 +53,7 @@ class PointEvaluator:
     on_code: Callable[[int], None] | None = None  # told which code starts (a worker's timeout clock)
 
     def __call__(self, task: Task) -> EvaluatedPoint:
-        point_id, variables, iteration = task
+        point_id, variables, iteration, *given = task
         start = time.perf_counter()
         workdir = None
         values: dict[str, float] | None = None
@@ -62,7 +62,7 @@ class PointEvaluator:
         try:
             if self.chain.needs_workdir:
                 workdir = Path(tempfile.mkdtemp(prefix=f"point_{point_id}_", dir=self.temp_root))
-            values, doc = self.chain.evaluate(variables, workdir, self.on_code)
+            values, doc = self.chain.evaluate(variables, workdir, self.on_code, *given)
             if self.store_spectra and doc is not None:
                 spectrum = slha_text(doc)
         except CodeError as exc:
@@ -219,8 +219,10 @@ class RunManager:
     def variable_names(self) -> tuple[str, ...]:
         return self.evaluator.chain.variable_names
 
-    def run_batch(self, physical: np.ndarray, iteration: int = 0) -> list[EvaluatedPoint]:
-        """Evaluate ``[n, n_variables]`` physical points; every result is on disk on return."""
+    def run_batch(self, physical: np.ndarray, iteration: int = 0,
+                  inputs: Sequence[str] | None = None) -> list[EvaluatedPoint]:
+        """Evaluate ``[n, n_variables]`` physical points; every result is on disk on return.
+        ``inputs``: per point, a file its first template's code takes as is (read_dir)."""
         physical = np.atleast_2d(np.asarray(physical, dtype=float))
         cut = False  # a batch the limit cuts short is evaluated as far as it goes, then the run stops:
         if self.max_evaluations is not None:  # a scan never sees fewer points than it asked for
@@ -233,10 +235,11 @@ class RunManager:
         names = self.variable_names
         points: list[EvaluatedPoint | None] = []
         to_run: list[tuple[int, Task]] = []  # (position in batch, task)
-        for row in physical:
+        for position, row in enumerate(physical):
             variables = dict(zip(names, map(float, row)))
             stored = self._replay.pop(self.next_id, None) if self._replay else None
             if stored is not None and all(math.isclose(stored.variables[n], v, rel_tol=1e-12, abs_tol=1e-300)
+                                          or math.isnan(stored.variables[n]) and math.isnan(v)
                                           for n, v in variables.items()):
                 stored.iteration = iteration
                 points.append(stored)
@@ -248,7 +251,8 @@ class RunManager:
                 self._replay.clear()
             if not self._replay:  # never reuse an ID that is already on disk
                 self.next_id = max(self.next_id, self._last_previous_id + 1)
-            to_run.append((len(points), (self.next_id, variables, iteration)))
+            given = () if inputs is None else (inputs[position],)
+            to_run.append((len(points), (self.next_id, variables, iteration, *given)))
             points.append(None)
             self.next_id += 1
         replayed = [p for p in points if p is not None]
@@ -279,7 +283,7 @@ class RunManager:
             return self.executor.evaluate(tasks)
         deaths = {t[0]: self.killed_the_run.get(point_key(t[0], t[1].values()), 0) for t in tasks}
         done: dict[int, EvaluatedPoint] = {}
-        for point_id, variables, iteration in (t for t in tasks if deaths[t[0]] >= 2):
+        for point_id, variables, iteration, *_ in (t for t in tasks if deaths[t[0]] >= 2):
             log.warning("point %d was being evaluated when the run died, twice: recorded invalid", point_id)
             done[point_id] = self.evaluator.make_point(point_id, variables, iteration, None,
                                                        "killed the run (it was in flight when the run died, twice)")

@@ -146,8 +146,9 @@ def run_scan(input_path: str | Path, *, seed: int | None = None, debug: bool | N
         # scan's own default for it; no threshold at all means every valid point is good
         threshold = config.threshold if config.threshold is not None else \
             settings.get(module.NewScan.threshold_setting)
+        store_spectra = config.store_spectra or module.NewScan.stores_spectra
         evaluator = PointEvaluator(config.chain, threshold, temp_root, keep_folders=config.debug,
-                                   store_spectra=config.store_spectra,
+                                   store_spectra=store_spectra,
                                    input_file=config.chain.input_file if config.store_inputs else None,
                                    archive=f"{run_dir / 'All_Outputs' / config.output_file}_"
                                    if config.store_everything else None)
@@ -155,7 +156,7 @@ def run_scan(input_path: str | Path, *, seed: int | None = None, debug: bool | N
         executor = make_executor(config.raw, evaluator, config.cores, file, folder.journal)
         store = ResultStore(run_dir, config.space.names, list(observables),
                             [n for n, o in observables.items() if o.used], config.output_file, resume=resume,
-                            store_spectra=config.store_spectra, store_invalid=config.store_invalid,
+                            store_spectra=store_spectra, store_invalid=config.store_invalid,
                             store_tabbed=config.store_tabbed, result_column=module.NewScan.result_column,
                             accumulated=module.NewScan.accumulated, separate_spectra=config.store_separate,
                             input_files=config.run_name if evaluator.input_file else None)

@@ -15,7 +15,7 @@ import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from bsmart.errors import CodeError, ConfigError, ExpressionError
 from bsmart.expr import Expression
@@ -154,6 +154,19 @@ class Template:
             raise ConfigError(f"'{value}' uses unknown name(s) {unknown}", file=file,
                               where=f"{where} (block {block})")
         return _Entry(block, indices, expr, comment)
+
+    def variable_entries(self, names: Sequence[str]) -> dict[str, tuple[str, tuple[int, ...]]]:
+        """Variable -> the (block, indices) of an entry that is just that variable (``m0`` or
+        ``VARIABLE[0]``): where a filled file holds its value (read_dir reads it back)."""
+        found: dict[str, tuple[str, tuple[int, ...]]] = {}
+        for line in self._lines:
+            if isinstance(line, _Entry) and isinstance(line.value, Expression):
+                source = line.value.source.replace(" ", "")
+                index = re.fullmatch(r"VARIABLE\[(\d+)\]", source)
+                name = names[int(index.group(1))] if index and int(index.group(1)) < len(names) else source
+                if name in names:
+                    found.setdefault(name, (line.block, line.indices))
+        return found
 
     def set_entry(self, block: str, indices: tuple[int, ...], entry: _Entry) -> None:
         """Replace an entry, or add it to its block (adding the block if needed)."""

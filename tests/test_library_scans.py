@@ -225,7 +225,20 @@ def test_contour2d_gathers_its_points_on_the_contour(tmp_path: Path) -> None:
     assert max(abs(math.hypot(float(r["x"]) - 0.5, float(r["y"])) - 1) for r in contour) < 0.02
 
 
+def test_contour2d_starts_from_the_input_csv(tmp_path: Path) -> None:
+    """BSMArt's Input_CSV_File: known points (here a coarse 4 x 4 grid) instead of the first grid."""
+    values = [-1.5, -0.5, 0.5, 1.5]
+    (tmp_path / "known.csv").write_text("x,y\n" + "".join(f"{x},{y}\n" for x in values for y in values))
+    summary = run_scan(_circle(tmp_path, Input_CSV_File="known.csv"), output_dir=tmp_path)
+    rows = _rows(tmp_path / "C" / "all_points.csv")
+    assert [(float(r["x"]), float(r["y"])) for r in rows[:16]] == [(x, y) for x in values for y in values]
+    assert rows[16]["iteration"] == "1" and summary["contour_lines"] == 1
+    contour = _rows(tmp_path / "C" / "Results" / "contour.csv")
+    assert max(abs(math.hypot(float(r["x"]) - 0.5, float(r["y"])) - 1) for r in contour) < 0.05
+
+
 @pytest.mark.parametrize("change, message", [
+    ({"Input_CSV_File": "none.csv"}, "Setup.Input_CSV_File: file"),
     ({"Function": "mh - 125"}, "Setup.Function: 'mh - 125' names mh: neither a variable nor an observable"),
     ({"Function": "Shell +"}, "Setup.Function: cannot parse"),
     ({"N0": 0}, "Setup.N0: must be at least 1"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
@@ -12,6 +13,9 @@ from bsmart.expr import Expression
 from bsmart.fitting import Fitting
 from bsmart.likelihood import Observable, as_float
 from bsmart.slha import slha_value
+
+
+GIVEN_INPUT = "__given_input__"  # env key: a file the first template's code takes as is (read_dir)
 
 
 @dataclass
@@ -53,6 +57,15 @@ class Code:
     def check(self) -> None:
         """Fail early (in the main process, before any point) if the code cannot run."""
 
+    def write_input(self, env: Mapping[str, Any], workdir: Path) -> None:
+        """Write the point's input file: the template filled in, or the file the point was given
+        (read_dir: ``env[GIVEN_INPUT]``), as it is. Codes without a template write nothing."""
+        template = getattr(self, "template", None)
+        if env.get(GIVEN_INPUT) is not None:
+            shutil.copyfile(env[GIVEN_INPUT], workdir / self.input_file)
+        elif template is not None:
+            (workdir / self.input_file).write_text(template.render(env))
+
 
 def _finite(code: str | None, name: str, value: float) -> float:
     """An observable that is NaN or infinite has no likelihood: the point is invalid, with the reason."""
@@ -80,9 +93,15 @@ class Chain:
         return any(code.needs_workdir for code in self.codes)
 
     @property
+    def template_code(self) -> Code | None:
+        """The first code that fills a template: it writes the point's input file."""
+        return next((c for c in self.codes if getattr(c, "template", None) is not None), None)
+
+    @property
     def input_file(self) -> str | None:
         """The file the first code that fills a template writes for a point (BSMArt's StoreInputs keeps it)."""
-        return next((c.input_file for c in self.codes if getattr(c, "template", None) is not None), None)
+        code = self.template_code
+        return code.input_file if code is not None else None
 
     @property
     def isolated(self) -> bool:
@@ -99,45 +118,49 @@ class Chain:
         return env
 
     def evaluate(self, variables: Mapping[str, float], workdir: Path | None = None,
-                 on_code: Callable[[int], None] | None = None) -> tuple[dict[str, float], Any]:
+                 on_code: Callable[[int], None] | None = None,
+                 given_input: str | None = None) -> tuple[dict[str, float], Any]:
         """Observables of one point and its spectrum (the parsed SLHA document every code's
         blocks joined, or None); raises CodeError when the point is invalid (a code failed, or
         an observable is NaN or infinite). ``on_code(i)`` is called as the i-th code starts.
+        ``given_input``: a file the first template's code takes instead of filling its template.
 
         The CodeError carries the observables computed before the failure in ``partial``, so
         that an invalid point still shows e.g. the mass that failed its VALID bounds."""
         values: dict[str, float] = {}
         try:
             if self.fitting is not None:
-                variables = {**variables, **self._fit(variables, workdir, on_code)}
-            spectrum = self._evaluate(variables, workdir, values, on_code)
+                variables = {**variables, **self._fit(variables, workdir, on_code, given_input)}
+            spectrum = self._evaluate(variables, workdir, values, on_code, given_input=given_input)
         except CodeError as exc:
             exc.partial = dict(values)
             raise
         return values, spectrum
 
     def _fit(self, variables: Mapping[str, float], workdir: Path | None,
-             on_code: Callable[[int], None] | None) -> dict[str, float]:
+             on_code: Callable[[int], None] | None, given_input: str | None) -> dict[str, float]:
         """The Fitting variables of this point: each trial runs the codes until the fitted
         observables are known (the codes after them are not needed to fit)."""
         wanted = self.fitting.observables
 
         def trial(nuisance: dict[str, float]) -> list[float]:
             values: dict[str, float] = {}
-            self._evaluate({**variables, **nuisance}, workdir, values, on_code, wanted)
+            self._evaluate({**variables, **nuisance}, workdir, values, on_code, wanted, given_input)
             return [values[name] for name, _, _ in self.fitting.targets]
 
         return self.fitting.solve(trial)
 
     def _evaluate(self, variables: Mapping[str, float], workdir: Path | None, values: dict[str, float],
-                  on_code: Callable[[int], None] | None, wanted: set[str] | None = None) -> Any:
+                  on_code: Callable[[int], None] | None, wanted: set[str] | None = None,
+                  given_input: str | None = None) -> Any:
         env = self.environment(variables)
         protected = set(env)
         spectrum = None
+        given_to = self.template_code if given_input is not None else None
         for index, code in enumerate(self.codes):
             if on_code is not None:
                 on_code(index)
-            out = code.run(env, workdir)
+            out = code.run({**env, GIVEN_INPUT: given_input} if code is given_to else env, workdir)
             for key, value in out.values.items():
                 if key not in protected:
                     env[key] = as_float(value)

@@ -69,8 +69,7 @@ class ExternalCode(Code):
 
     def run(self, env: Mapping[str, Any], workdir: Path | None) -> CodeOutput:
         assert workdir is not None
-        if self.template is not None:
-            (workdir / self.input_file).write_text(self.template.render(env))
+        self.write_input(env, workdir)
         # never read a stale output from an earlier code or point; but a code that updates its
         # input in place (OutputFile == InputFile, e.g. adding HiggsTools blocks) must find it
         if self.output_file and self.output_file != self.input_file:

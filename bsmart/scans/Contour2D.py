@@ -17,7 +17,7 @@ from scipy.spatial import cKDTree
 
 from bsmart.config import RunConfig
 from bsmart.errors import ConfigError, ScanError
-from bsmart.scans._contour import FUNCTION_SETTINGS, ContourFunction, check_function
+from bsmart.scans._contour import FUNCTION_SETTINGS, ContourFunction, check_function, start_points
 from bsmart.scans.base import Scan
 from bsmart.settings import Setting, Settings
 
@@ -29,7 +29,8 @@ __meta__ = {
     "name": "Contour2D",
     "description": "Trace where a function of two variables crosses a value, refining along the contour.",
     "settings": {
-        "N0": Setting(5, int, "the first grid: N0 + 1 values of each variable", minimum=1, maximum=1000),
+        "N0": Setting(5, int, "the first grid: N0 + 1 values of each variable (unless Input_CSV_File)", minimum=1,
+                      maximum=1000),
         **FUNCTION_SETTINGS,
         "Iterations": Setting(8, int, "refinements along the contour (BSMArt's 8)", minimum=1),
         "Points": Setting(10_000, int, "stop after this many evaluations", minimum=1),
@@ -71,7 +72,8 @@ class NewScan(Scan):
 
     def run(self) -> None:
         first = np.linspace(0.0, 1.0, self.settings.n0 + 1)
-        self._evaluate(np.array(list(itertools.product(first, first))), 0)
+        start = start_points(self)
+        self._evaluate(start if start is not None else np.array(list(itertools.product(first, first))), 0)
         for iteration in range(1, self.settings.iterations + 1):
             if len(self.known) < 3:
                 raise ScanError(f"Contour2D: {len(self.known)} of the first {self.runner.evaluated} points have a "

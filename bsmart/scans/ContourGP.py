@@ -20,8 +20,7 @@ from sklearn.gaussian_process.kernels import RBF, ConstantKernel
 
 from bsmart.config import RunConfig
 from bsmart.errors import ScanError
-from bsmart.results import check_columns, read_points_csv
-from bsmart.scans._contour import FUNCTION_SETTINGS, ContourFunction, check_function
+from bsmart.scans._contour import FUNCTION_SETTINGS, ContourFunction, check_function, start_points
 from bsmart.scans.base import Scan
 from bsmart.settings import Setting, Settings
 
@@ -44,8 +43,6 @@ __meta__ = {
         "Sample Multiplier": Setting(5, int, "the candidates are the Sample Size nearest the boundary of this "
                                              "many times as many uniform points", minimum=1, maximum=1000),
         "Fail Value": Setting(10.0, float, "the function's value at a failed point (BSMArt's 10)"),
-        "Input_CSV_File": Setting(None, str, "a CSV of points (variable columns) evaluated first, instead of the "
-                                             "Initial Points"),
     },
 }
 
@@ -54,8 +51,6 @@ class NewScan(Scan):
     @classmethod
     def check(cls, config: RunConfig, settings: Settings) -> None:
         check_function(config, settings)
-        if settings.input_csv_file:
-            check_columns(config.resolve_path(settings.input_csv_file), config.space, "Setup.Input_CSV_File")
 
     def initialise(self) -> None:
         self.function = ContourFunction(self.settings)
@@ -118,13 +113,8 @@ class NewScan(Scan):
                           for row, m, u in zip(physical, mean[nearest], sd[nearest])])
 
     def run(self) -> None:
-        if self.settings.input_csv_file:
-            table = read_points_csv(self.config.resolve_path(self.settings.input_csv_file), self.space,
-                                    where="Setup.Input_CSV_File")
-            self.log.info("ContourGP: %s", table.report())
-            self._evaluate(self.space.to_unit(table.physical), 0)
-        else:
-            self._evaluate(self.space.sample_unit(self.rng, self.settings.initial_points), 0)
+        start = start_points(self)
+        self._evaluate(start if start is not None else self.space.sample_unit(self.rng, self.settings.initial_points), 0)
         iteration = 0
         while self.runner.evaluated < self.settings.points:
             if np.ptp(self.values) == 0:

@@ -14,8 +14,6 @@ from types import ModuleType
 from bsmart.errors import ConfigError
 
 _ROOT = Path(__file__).parent
-# BSMArt 2.0.2's other scans: a file naming one is told so, not that the name is unknown
-BSMART_NOT_YET = ("read_dir", "read_dir_mpi")
 
 
 def _defines_meta(path: Path) -> bool:
@@ -47,9 +45,6 @@ def resolve_scan_id(name: str) -> str:
         if wanted in (scan_id.lower(), scan_id.rsplit(".", 1)[-1].lower()):
             return scan_id
     short = [s.rsplit(".", 1)[-1] for s in scans]
-    missing = next((s for s in BSMART_NOT_YET if s.lower() == wanted.removeprefix("scans.")), None)
-    if missing:
-        raise ConfigError(f"BSMArt's {missing} scan is not in bsmart yet; available: {', '.join(short)}", where="Scan")
     candidates = list(dict.fromkeys(short + list(scans)))  # a top-level scan's short and full names are equal
     close = difflib.get_close_matches(name, candidates, n=3, cutoff=0.5)
     hint = f"; did you mean {', '.join(close)}?" if close else f"; available: {', '.join(short)}"

@@ -4,7 +4,7 @@ files, processes or SLHA itself (the run manager and the result store do)."""
 from __future__ import annotations
 
 import logging
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
@@ -43,6 +43,7 @@ class Scan:
     # Spectrum_Files tables, and Spectrum_Files/Accumulated_points_Model_<accumulated>.csv
     result_column: bool = False
     accumulated: str | None = None
+    stores_spectra: bool = False  # StoreAllPoints whatever the input says (BSMArt's read_dir)
     threshold_setting: str = "Threshold_Value"  # the scan's setting, if any, of the good-point threshold
 
     def __init__(self, config: RunConfig, settings: Settings, runner: RunManager, rng: np.random.Generator,
@@ -93,9 +94,11 @@ class Scan:
         self.log.info("%s: %s", name, table.report())
         return self.space.to_unit(table.physical), table.nll
 
-    def evaluate(self, physical: np.ndarray, iteration: int = 0) -> list[EvaluatedPoint]:
-        """Evaluate ``[n, n_variables]`` physical points (stored before this returns)."""
-        return self.runner.run_batch(physical, iteration)
+    def evaluate(self, physical: np.ndarray, iteration: int = 0,
+                 inputs: Sequence[str] | None = None) -> list[EvaluatedPoint]:
+        """Evaluate ``[n, n_variables]`` physical points (stored before this returns); ``inputs``:
+        per point, a file the first template's code takes instead of filling its template."""
+        return self.runner.run_batch(physical, iteration, inputs)
 
     def record_iteration(self, record: Mapping[str, Any]) -> None:
         self.store.append_iteration(record)

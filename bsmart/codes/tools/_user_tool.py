@@ -70,8 +70,7 @@ class UserTool(Code):
         from bsmart import HEPRun, zslha
 
         assert workdir is not None
-        if self.template is not None:
-            (workdir / self.input_file).write_text(self.template.render(env))
+        self.write_input(env, workdir)
         spectrum = workdir / self.spectrum_file
         point = HEPRun.DataPoint(0, env["VARIABLE"], {n: env[n] for n in self.variable_names})
         point.spc = zslha.read(str(spectrum)) if spectrum.is_file() else None

@@ -25,8 +25,7 @@ class pass_tool(Code):  # noqa: N801 - BSMArt's tool name, shown in messages
 
     def run(self, env: Mapping[str, Any], workdir: Path | None) -> CodeOutput:
         assert workdir is not None
-        if self.template is not None:
-            (workdir / self.input_file).write_text(self.template.render(env))
+        self.write_input(env, workdir)
         return CodeOutput(slha=read_spectrum(self.name, workdir / self.spectrum_file))
 
 
