@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import csv
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -394,8 +396,24 @@ def test_bsmart_al_learns_the_cut_and_beats_random_sampling(tmp_path: Path, rand
     data["Codes"]["toy_targets"]["Observables"]["F3d"] = {"TYPE": "RANGE", "MEAN": 100, "VARIANCE": 9.18}
     data["Networks"] = {"K": 100, "Kinitial": 100, "L": 5000, "HiddenLayers": 3, "HiddenSize": 100,
                         "Diversity Alpha": 0.5, "FromGood": 0.2, "LearningRate": 1e-5, "DSteps": 5000}
+    # BSMArt's TestCSV: labelled points (variables and the observable), 200 good and 200 bad
+    from bsmart.codes.toy_targets import f3d
+    sample = np.random.default_rng(5).uniform(*BOX, size=(40_000, 3))
+    values = np.array([f3d(x) for x in sample])
+    inside = np.abs(values - 100) <= 9.18
+    chosen = np.r_[np.flatnonzero(inside)[:200], np.flatnonzero(~inside)[:200]]
+    (tmp_path / "test.csv").write_text("x1,x2,x3,F3d\n" + "".join(
+        ",".join(map(repr, map(float, (*x, v)))) + "\n" for x, v in zip(sample[chosen], values[chosen])))
+    data["Setup"]["TestCSV"] = str(tmp_path / "test.csv")
     summary, run_dir = run(tmp_path, data)
     assert summary["scan"] == "AL" and summary["evaluations"] == 700 and "short_of_target" not in summary
+    # its accuracy after each training; the last is the saved model's, as `bsmart predict` scores it
+    accuracy = [float(r["test_accuracy"]) for r in rows(run_dir / "iterations.csv")]
+    assert np.isnan(accuracy[0]) and all(0 <= a <= 1 for a in accuracy[1:])
+    predicted = subprocess.run([sys.executable, "-m", "bsmart", "predict", str(run_dir), str(tmp_path / "test.csv")],
+                               capture_output=True, text=True, check=True).stdout.splitlines()[1:]
+    called_good = np.array([float(line.split(",")[-1]) > 0.5 for line in predicted])
+    assert summary["test_accuracy"] == pytest.approx(np.mean(called_good == (np.arange(400) < 200)))
     assert summary["threshold"] == pytest.approx(np.log(2))
     points = rows(run_dir / "all_points.csv")
     assert all((p["good"] == "True") == (abs(float(p["F3d"]) - 100) <= 9.18) for p in points)

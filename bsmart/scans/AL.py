@@ -13,11 +13,17 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
+from bsmart.config import RunConfig
+from bsmart.likelihood import is_good
+from bsmart.results import check_columns, read_points_csv
 from bsmart.scans.MLScanner import models
 from bsmart.scans.MLScanner.loop import CITATION, LOOP_SETTINGS, TranslatedScan, translated_settings
 from bsmart.settings import Setting, Settings
 
 AL_CITATION = "M. D. Goodsell, A. Joury, 'Active learning BSM parameter spaces', arXiv:2204.13950"
+LABELLED = {"TestCSV": "test_accuracy", "Benchmark": "benchmark_accuracy"}  # BSMArt's labelled point sets
 GOOD = math.log(2.0)  # BSMArt's AL: good when the product of the cuts (0 or 1) and USER values exceeds 0.5
 _SGD = "accepted; BSMArt's SGD training setting: bsmart trains with AdamW and early stopping"
 
@@ -51,6 +57,9 @@ __meta__ = {
         "FullTrain": Setting(0, int, "accepted; the network is retrained on every point after each batch",
                              block="Networks"),
         "AutoStop": Setting(True, bool, "accepted; the run ends after Points evaluations", block="Networks"),
+        "TestCSV": Setting(None, str, "a CSV of points with the observables' (or an NLL) columns: the classifier's "
+                                      "accuracy on them after each training is iterations.csv's test_accuracy"),
+        "Benchmark": Setting(None, str, "the same, as benchmark_accuracy"),
         "Threshold_Value": Setting(GOOD, float, "a point is good when its NLL is below this: log 2, BSMArt's AL's "
                                                 "'every cut passes' (Setup.Threshold wins)", block="Networks"),
     },
@@ -63,7 +72,7 @@ def _loop_settings(s: Settings) -> Settings:
         "Points": s.points, "Max_Evaluations": s.points, "Bootstrap_Points": min(s.kinitial or s.k, s.points),
         "Points_Per_Iteration": s.k, "Candidate_Points": s.l, "InitCSV": s.initcsv, "Device": s.device,
         "Threshold_Value": s.threshold_value, "Exploration": s["Diversity Alpha"],
-        "Neurons": (s.hiddensize,) * s.hiddenlayers,
+        "Neurons": (s.hiddensize,) * s.hiddenlayers, "TestCSV": s.testcsv, "Benchmark": s.benchmark,
     })
 
 
@@ -72,3 +81,30 @@ class NewScan(TranslatedScan):
     learner = staticmethod(models.dnn_classifier)
     target = "max_evaluations"
     translate = staticmethod(_loop_settings)
+
+    @classmethod
+    def check(cls, config: RunConfig, settings: Settings) -> None:
+        super().check(config, settings)
+        for key in LABELLED:
+            if settings[key]:
+                check_columns(config.resolve_path(settings[key]), config.space, f"Setup.{key}", need_nll=True,
+                              observables=config.observables)
+
+    def initialise(self) -> None:
+        super().initialise()
+        self.labelled = {}  # column of iterations.csv -> (points, whether each is good)
+        for key, column in LABELLED.items():
+            if self.settings[key]:
+                table = read_points_csv(self.config.resolve_path(self.settings[key]), self.space, need_nll=True,
+                                        observables=self.config.observables, where=f"Setup.{key}")
+                self.log.info("AL: %s: %s", key, table.report())
+                self.labelled[column] = (self.space.to_unit(table.physical),
+                                         is_good(table.nll, True, self.model.threshold))
+
+    def extra_metrics(self) -> dict[str, float]:
+        return {column: round(self.model.metrics(X, np.full(len(X), np.nan), good)["accuracy"], 6)
+                for column, (X, good) in self.labelled.items()}
+
+    def postprocess(self) -> None:
+        super().postprocess()
+        self.result.update(self.extra_metrics())

@@ -393,6 +393,7 @@ class MLScan(Scan):
             "from_model": parts.get("model", 0), "from_smote": parts.get("smote", 0),
             "random": parts.get("random", 0), "good_from_model": parts.get("good_model", 0),
             "accuracy": metrics.get("accuracy", math.nan), "mae_log_nll": metrics.get("mae_log_nll", math.nan),
+            **self.extra_metrics(),
             "train_seconds": round(seconds.get("training", 0.0), 4),
             "score_seconds": round(seconds.get("scoring", 0.0), 4),
             "code_seconds": round(seconds.get("codes", 0.0), 4),
@@ -401,6 +402,10 @@ class MLScan(Scan):
         self.record_iteration(record)
         self.log.info("iteration %d: %d evaluated, %d good (%.1f%%), %d good in total", iteration, n, good,
                       100.0 * good / max(1, n), self.good_found)
+
+    def extra_metrics(self) -> dict[str, float]:
+        """A scan's own columns of iterations.csv (AL: accuracy on its TestCSV and Benchmark)."""
+        return {}
 
     def _fit(self) -> float:
         start = time.perf_counter()
