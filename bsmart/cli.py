@@ -89,6 +89,10 @@ def cmd_describe(name: str) -> int:
     print("Settings (key: type, default (block of the input file): meaning):")
     for key, setting in meta["settings"].items():
         print(f"  {key}: {setting.describe()}")
+    if meta.get("variable settings"):
+        print("Per variable (key in Variables.<name>: meaning):")
+        for key, meaning in meta["variable settings"].items():
+            print(f"  {key}: {meaning}")
     return 0
 
 

@@ -226,9 +226,14 @@ class ResultStore:
 
     def scan_table(self, name: str, header: Sequence[str]) -> _CsvFile:
         """A scan's own table under the run folder (MCMC's chains in ``Results/``), begun afresh in
-        every session: a resumed scan replays its history, and so writes it again."""
+        every session: a resumed scan replays its history, and so writes it again. The first table
+        of a session in ``Results/`` clears the folder of the earlier session's tables."""
         path = self.run_dir / name
         path.parent.mkdir(parents=True, exist_ok=True)
+        if not self._tables and path.parent.name == "Results":  # a resumed run's tables, in whatever layout
+            for stale in path.parent.iterdir():  # its settings gave them (MCMC's Merge Results), are replayed
+                if stale.is_file():
+                    stale.unlink()
         path.unlink(missing_ok=True)
         table = _CsvFile(path, header, durable=False)
         self._tables.append(table)

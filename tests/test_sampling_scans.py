@@ -7,6 +7,8 @@ from __future__ import annotations
 import csv
 import json
 import math
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -71,6 +73,30 @@ def test_mcmc_resumed_after_a_cut_writes_the_chains_of_an_uncut_run(tmp_path: Pa
     assert merged == (whole / "G" / "Results" / "MCMC_results").read_text()
     assert _rows(tmp_path / "G" / "Results" / "MCMC_results")[0]["Chain"] == "0"
     assert not list((tmp_path / "G" / "Results").glob("MCMC_run_*"))
+
+
+def test_mcmc_resumed_with_the_other_layout_leaves_only_its_files(tmp_path: Path) -> None:
+    """Merge Results changed between the cut run and the resumed one: the chains are replayed
+    into the new layout, and the old layout's files are gone (not left beside, half written)."""
+    path = _gaussian_mcmc(tmp_path, Points=300, Chains=3)
+    run_scan(path, output_dir=tmp_path, max_evaluations=150)
+    assert sorted(p.name for p in (tmp_path / "G" / "Results").iterdir()) == [f"MCMC_run_{k}" for k in range(3)]
+    config = json.loads(path.read_text())
+    config["Setup"]["Merge Results"] = True
+    path.write_text(json.dumps(config))
+    resumed = run_scan(path, output_dir=tmp_path, resume=True)
+    assert resumed["evaluations"] == 300 and [p.name for p in (tmp_path / "G" / "Results").iterdir()] == ["MCMC_results"]
+    whole = tmp_path / "whole"
+    whole.mkdir()
+    run_scan(path, output_dir=whole)
+    assert (tmp_path / "G" / "Results" / "MCMC_results").read_text() == \
+        (whole / "G" / "Results" / "MCMC_results").read_text()
+
+
+def test_describe_mcmc_lists_the_per_variable_step() -> None:
+    described = subprocess.run([sys.executable, "-m", "bsmart", "describe", "MCMC"], capture_output=True, text=True)
+    assert described.returncode == 0
+    assert "Per variable (key in Variables.<name>: meaning):\n  VARIANCE: the Gaussian step's width" in described.stdout
 
 
 def test_mcmc_chains_start_at_the_best_points_of_an_initial_sample_spread_out(tmp_path: Path) -> None:

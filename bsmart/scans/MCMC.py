@@ -33,6 +33,10 @@ __meta__ = {
                                               "Results/MCMC_run_<chain>"),
         **SAMPLE_SETTINGS,
     },
+    "variable settings": {  # keys of each variable in the Variables block, shown by `bsmart describe`
+        "VARIANCE": f"the Gaussian step's width, in the variable's units (decades for LOG); default "
+                    f"{DEFAULT_STEP:g} of its range",
+    },
 }
 
 
