@@ -82,6 +82,11 @@ def summary_lines(summary: Mapping[str, Any], input_file: str) -> list[str]:
         lines.append(f"sample: {run_dir}/{summary['chain_files']}")
     if summary.get("contour_file"):
         lines.append(f"contour: {run_dir}/{summary['contour_file']}")
+    if summary.get("boundary_file"):
+        lines.append(f"boundary: {run_dir}/{summary['boundary_file']} (about {100 * summary['misclassified']:.2g}% of "
+                     f"the space still on the wrong side)")
+    if "input_files" in summary:
+        lines.append(f"files: {run_dir}/Results/read_dir_files.csv ({summary['input_files']} input files)")
     if "log_evidence" in summary:
         lines.append(f"evidence: ln Z = {summary['log_evidence']:.4f} +- {summary['log_evidence_error']:.4f}")
     if "best_nll" in summary:
