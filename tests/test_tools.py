@@ -229,15 +229,16 @@ def test_higgstools_missing_package_or_dataset_is_one_line(tmp_path: Path, monke
     assert not (tmp_path / "Higgs").exists()
 
 
-def _smodels_job(tmp_path: Path) -> Path:
+def _smodels_job(tmp_path: Path, tool: str = "SModelS") -> Path:
     """tests/data/smodels (a toy database, its parameters.ini, QNUMBERS of a gluino and a
-    neutralino) copied beside a Grid over the gluino mass, pass_tool making the spectrum."""
+    neutralino) copied beside a Grid over the gluino mass, pass_tool making the spectrum; the
+    code is named ``tool`` (BSMArt's SModelS, or its legacy SModelS2 with the same keys)."""
     shutil.copytree(DATA / "smodels", tmp_path / "smodels")
     shutil.copy(DATA / "smodels" / "gluino.tpl", tmp_path / "gluino.slha")
     data = {"Setup": {"Type": "Grid", "RunName": "SModelS", "Cores": 2, "Spectrum File": "gluino.slha"},
             "Variables": {"mg": [1400, 1800, 3400], "mlsp": [400]},
             "Codes": {"pass_tool": {"InputFile": "gluino.slha"},
-                      "SModelS": {"Parameter file": "smodels/parameters.ini", "QNUMBERS file": "smodels/qnumbers.slha",
+                      tool: {"Parameter file": "smodels/parameters.ini", "QNUMBERS file": "smodels/qnumbers.slha",
                                   "Run": "True",
                                   "Observables": {"SModelSr": {"SLHA": ["SMODELS", [1]], "SCALING": "OFF"},
                                                   "SModelSrm1": {"SLHA": ["SMODELS", [2]], "SCALING": "OFF"}}}}}
@@ -245,12 +246,13 @@ def _smodels_job(tmp_path: Path) -> Path:
     return tmp_path / "in.json"
 
 
-def test_smodels_finds_the_r_of_the_result_that_applies(tmp_path: Path) -> None:
+@pytest.mark.parametrize("tool", ["SModelS", "SModelS2"])
+def test_smodels_finds_the_r_of_the_result_that_applies(tmp_path: Path, tool: str) -> None:
     """A 100 fb gluino pair, each gluino -> d d~ neutralino (400 GeV), against the toy result's
     upper limit 0.02 + 0.03 mlsp / mg pb: r = 3.5 at mg = 1400 and 3.75 at 1800 (on the
     grid's nodes, up to SModelS' interpolation); above the grid (3400) no result applies: r = 0."""
     pytest.importorskip("smodels", reason="SModelS is an optional extra: pip install bsmart[smodels]")
-    summary = run_scan(_smodels_job(tmp_path), output_dir=tmp_path)
+    summary = run_scan(_smodels_job(tmp_path, tool), output_dir=tmp_path)
     assert summary["valid"] == 3, summary
     rows = {float(r["mg"]): r for r in _rows(tmp_path / "SModelS" / "all_points.csv")}
     for mg, expected in ((1400.0, 100 / (20 + 30 * 400 / 1400)), (1800.0, 100 / (20 + 30 * 400 / 1800)),
