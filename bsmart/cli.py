@@ -10,7 +10,7 @@ import sys
 from typing import Sequence
 
 from bsmart import __version__
-from bsmart.errors import BsmartError, describe
+from bsmart.errors import BsmartError, RunInterrupted, describe
 
 COMMANDS = ("run", "list", "describe", "predict", "plot")
 SHORT_OF_TARGET = 3  # exit status of a run that finished before reaching its Points
@@ -60,9 +60,10 @@ def _parser() -> argparse.ArgumentParser:
     plot.add_argument("run_dir", metavar="RUN_DIR")
     plot.add_argument("--variables", nargs="+", metavar="NAME",
                       help="variables or observables for the corner plot (default: the variables)")
-    predict = sub.add_parser("predict", help="print a trained MLScanner model's score for each point of a CSV",
-                             description="Score the points of POINTS.csv (one column per variable) with the model "
-                                         "saved in RUN_DIR/model; higher = more likely good.")
+    predict = sub.add_parser("predict", help="print a trained MLScanner model's prediction for each point of a CSV",
+                             description="Predict the points of POINTS.csv (one column per variable) with the model "
+                                         "saved in RUN_DIR/model: a classifier's probability of good, or a "
+                                         "regressor's NLL, and whether that makes the point good.")
     predict.add_argument("run_dir", metavar="RUN_DIR")
     predict.add_argument("points", metavar="POINTS.csv")
     return parser
@@ -104,11 +105,19 @@ def cmd_predict(run_dir: str, points: str) -> int:
 
     model, space, meta = load_model(Path(run_dir) / "model")
     table = read_points_csv(Path(points), space, where="POINTS.csv")
-    print(f"bsmart: {points}: {table.report()}; score = {meta['score']}", file=sys.stderr)
-    scores = model.score(space.to_unit(table.physical))
-    print(",".join([*space.names, "score"]))
-    for row, score in zip(table.physical, scores):
-        print(",".join([*(repr(float(v)) for v in row), repr(float(score))]))
+    unit = space.to_unit(table.physical)
+    scores = model.score(unit)
+    good = model.likely(scores)
+    if model.kind == "classifier":
+        columns, values = ["probability"], [scores]
+    else:  # the NLL the regressor predicts, in the run's units (its score is a standardised transform)
+        columns, values = ["NLL"], [model.scaler.inverse(-scores)]
+    print(f"bsmart: {points}: {table.report()}; good: {columns[0]} "
+          f"{'at least 0.5' if model.kind == 'classifier' else f'below {model.threshold:g}'} (the run's threshold)",
+          file=sys.stderr)
+    print(",".join([*space.names, *columns, "good"]))
+    for row, value, is_good in zip(table.physical, values[0], good):
+        print(",".join([*(repr(float(v)) for v in row), repr(float(value)), str(bool(is_good))]))
     return 0
 
 
@@ -124,9 +133,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         summary = run_scan(args.input, seed=args.seed, debug=args.debug or None, overwrite=args.overwrite,
                            output_dir=args.output, resume=args.resume or None, show_progress=not args.quiet,
                            setup={"Short": True} if args.short else None, max_evaluations=args.max_evaluations)
-    except KeyboardInterrupt:
-        print("bsmart: interrupted; every point evaluated so far is saved. Continue with:\n"
-              f"    bsmart run {args.input} --resume", file=sys.stderr)
+    except RunInterrupted as exc:
+        print(f"bsmart: interrupted; every point evaluated so far is saved. Continue with:\n    {exc.resume}",
+              file=sys.stderr)
+        return 130
+    except KeyboardInterrupt:  # before the run folder was set up: nothing to continue
+        print("bsmart: interrupted before the run started; nothing was evaluated", file=sys.stderr)
         return 130
     return SHORT_OF_TARGET if summary.get("short_of_target") else 0
 

@@ -46,3 +46,11 @@ class CodeError(BsmartError):
 
 class ScanError(BsmartError):
     """A scan cannot go on (e.g. no valid point at all); everything evaluated is kept."""
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """Ctrl-C (or SIGTERM) stopped a run; ``resume`` is the command that continues it."""
+
+    def __init__(self, resume: str):
+        super().__init__(resume)
+        self.resume = resume

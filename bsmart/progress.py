@@ -7,8 +7,10 @@ drawn when it is not a terminal (CI logs stay readable) or with ``--quiet``.
 
 from __future__ import annotations
 
+import shlex
 import sys
 import time
+from pathlib import Path
 from typing import Any, Mapping, Sequence, TextIO
 
 from bsmart.points import EvaluatedPoint
@@ -62,7 +64,15 @@ class ProgressLine:
             self.stream.flush()
 
 
-def summary_lines(summary: Mapping[str, Any], input_file: str) -> list[str]:
+def resume_command(input_file: str | Path, run_dir: str | Path, extra: Sequence[str] = ()) -> str:
+    """The command that continues the run in ``run_dir``: the input and the run's parent folder
+    as absolute paths (so that it works from any folder, and never starts another run)."""
+    parent = Path(run_dir).resolve().parent
+    words = ["bsmart", "run", str(Path(input_file).resolve()), "--output", str(parent), *extra, "--resume"]
+    return " ".join(shlex.quote(w) for w in words)
+
+
+def summary_lines(summary: Mapping[str, Any], input_file: str, resume_extra: Sequence[str] = ()) -> list[str]:
     """What is printed when a run ends: counts, time split, files, the next commands."""
     evaluations, good = summary.get("evaluations", 0), summary.get("good", 0)
     efficiency = f"{good / evaluations:.3f}" if evaluations else "n/a"
@@ -93,7 +103,7 @@ def summary_lines(summary: Mapping[str, Any], input_file: str) -> list[str]:
         point = ", ".join(f"{k} {v:.6g}" for k, v in summary["best_point"].items())
         lines.append(f"best fit: NLL {summary['best_nll']:.6g} at ID {summary['best_id']} ({point})")
     if summary.get("status") == "interrupted":
-        lines.append(f"continue: bsmart run {input_file} --resume")
+        lines.append(f"continue: {resume_command(input_file, run_dir, resume_extra)}")
     elif good:
         lines.append(f"next: bsmart plot {run_dir}  |  seed another scan with \"InitCSV\": "
                      f"\"{run_dir}/good_points.csv\"  |  re-evaluate with read_csv")

@@ -257,7 +257,7 @@ class RunManager:
             self.next_id += 1
         replayed = [p for p in points if p is not None]
         self.replayed += len(replayed)
-        self.record(replayed)
+        self.record(replayed, replayed=True)
         if to_run:
             new_points = self._evaluate([task for _, task in to_run])
             with deferred_interrupts():
@@ -293,12 +293,13 @@ class RunManager:
         done.update((p.id, p) for p in (self.executor.evaluate(rest) if rest else []))
         return [done[t[0]] for t in tasks]
 
-    def record(self, points: Sequence[EvaluatedPoint]) -> None:
+    def record(self, points: Sequence[EvaluatedPoint], replayed: bool = False) -> None:
+        """Count points; the codes' seconds only of those evaluated in this session (not replayed)."""
         for p in points:
             self.evaluated += 1
             self.valid += p.valid
             self.good += p.good
-            self.seconds_in_codes += p.seconds
+            self.seconds_in_codes += 0.0 if replayed else p.seconds
             if p.error:
                 self.failures[_reason(p.error)] += 1
 

@@ -17,8 +17,8 @@ import numpy as np
 
 from bsmart import __version__
 from bsmart.config import SETUP_KEYS, UNWRITTEN_OUTPUTS, RunConfig, load_config
-from bsmart.errors import BsmartError, ConfigError, ScanError
-from bsmart.progress import ProgressLine, summary_lines
+from bsmart.errors import BsmartError, ConfigError, RunInterrupted, ScanError
+from bsmart.progress import ProgressLine, resume_command, summary_lines
 from bsmart.results import ResultStore
 from bsmart.backends import BACKEND_KEYS, make_executor
 from bsmart.runfolder import RunFolder
@@ -146,6 +146,9 @@ def run_scan(input_path: str | Path, *, seed: int | None = None, debug: bool | N
         # scan's own default for it; no threshold at all means every valid point is good
         threshold = config.threshold if config.threshold is not None else \
             settings.get(module.NewScan.threshold_setting)
+        if threshold is None:
+            log.warning("%s: no Setup.Threshold: every valid point counts as good (good_points.csv holds them all); "
+                        "set Threshold, the NLL below which a point is good, to tell them apart", file)
         store_spectra = config.store_spectra or module.NewScan.stores_spectra
         evaluator = PointEvaluator(config.chain, threshold, temp_root, keep_folders=config.debug,
                                    store_spectra=store_spectra,
@@ -197,8 +200,8 @@ def run_scan(input_path: str | Path, *, seed: int | None = None, debug: bool | N
         status = "interrupted"
     except EvaluationLimitReached:
         scan.result.update(stopped_by="--max-evaluations", short_of_target=(
-            f"stopped after {runner.evaluated} evaluations (--max-evaluations {max_evaluations}); run again with "
-            f"--resume and a higher limit, or none, to go on"))
+            f"stopped after {runner.evaluated} evaluations (--max-evaluations {max_evaluations}); to go on, run "
+            f"{resume_command(input_path, run_dir)} with a higher --max-evaluations, or none"))
     except BsmartError as exc:
         status, error = "stopped", exc.in_file(file) if isinstance(exc, ConfigError) else exc
     except Exception:
@@ -227,7 +230,8 @@ def run_scan(input_path: str | Path, *, seed: int | None = None, debug: bool | N
         if temp_root is not None and not config.debug:
             shutil.rmtree(temp_root, ignore_errors=True)
         progress.close()
-        for line in summary_lines(summary, str(input_path)):
+        resume_extra = ["--short"] if setup and setup.get("Short") else []
+        for line in summary_lines(summary, str(input_path), resume_extra):
             log.info(line)
         if status == "finished" and summary.get("short_of_target"):
             log.warning("%s: short of its target: %s", config.scan_name, summary["short_of_target"])
@@ -235,7 +239,7 @@ def run_scan(input_path: str | Path, *, seed: int | None = None, debug: bool | N
         handler.close()
         folder.release()
     if status == "interrupted":
-        raise KeyboardInterrupt
+        raise RunInterrupted(resume_command(input_path, run_dir, resume_extra))
     if error is not None:
         raise error
     return summary

@@ -135,6 +135,11 @@ CASES: dict[str, tuple[Callable[[dict], None] | str, str]] = {
     "Blocks without template": (_set("Blocks", {"MINPAR": {"1": "x"}}), "Blocks: no code reads an SLHA template"),
     "MEAN inf": (_set("Codes.toy_targets.Observables.F2d.MEAN", "inf"), "MEAN: expected a finite number"),
     "name of a generated column": (_set("Variables.loss_F2d", {"RANGE": [0, 1]}), "reserved for an output column"),
+    "misspelt toy observable": (lambda d: d["Codes"]["toy_targets"].update(Observables={"F2D": {"SCALING": "OFF"}}),
+                                "Codes.toy_targets.Observables.F2D: toy_targets computes no F2D with 2 variable(s); "
+                                "did you mean F2d?"),
+    "toy observable of more variables": (lambda d: d["Codes"]["toy_targets"].update(
+        Observables={"F3d": {"SCALING": "OFF"}}), "toy_targets computes no F3d with 2 variable(s)"),
 }
 
 

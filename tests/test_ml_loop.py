@@ -151,8 +151,8 @@ def test_a_failed_point_weighs_more_than_any_valid_point_in_the_run_the_csv_and_
     grid = _grid_csv(tmp_path, np.r_[np.linspace(0.3, 0.55, 20), np.linspace(0.65, 0.95, 20)])
     capsys.readouterr()
     assert cli_main(["predict", str(run_dir), str(grid)]) == 0
-    scores = np.array([float(line.rsplit(",", 1)[1]) for line in capsys.readouterr().out.split()[1:]])
-    assert scores[:20].mean() > scores[20:].mean(), (scores[:20].mean(), scores[20:].mean())
+    nll = np.array([float(line.split(",")[-2]) for line in capsys.readouterr().out.split()[1:]])  # x,NLL,good
+    assert nll[:20].mean() < nll[20:].mean(), (nll[:20].mean(), nll[20:].mean())
 
 
 def _grid_csv(tmp_path: Path, x: np.ndarray) -> Path:

@@ -245,11 +245,12 @@ def test_predict_scores_points(tmp_path: Path, capsys: pytest.CaptureFixture[str
     _, run_dir = run(tmp_path, f3d_input("MLS_RFC", "Predict", networks={"Iterations": 2}))
     assert cli_main(["predict", str(run_dir), str(run_dir / "all_points.csv")]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
-    assert lines[0] == "x1,x2,x3,score"
-    scores = np.array([float(line.rsplit(",", 1)[1]) for line in lines[1:]])
+    assert lines[0] == "x1,x2,x3,probability,good"  # a classifier's probability of good, and its call
+    probability = np.array([float(line.split(",")[-2]) for line in lines[1:]])
+    called = np.array([line.split(",")[-1] == "True" for line in lines[1:]])
     good = np.array([r["good"] == "True" for r in rows(run_dir / "all_points.csv")])
-    assert len(scores) == len(good) == 300
-    assert scores[good].mean() > scores[~good].mean() + 0.3
+    assert len(probability) == len(good) == 300 and np.array_equal(called, probability >= 0.5)
+    assert probability[good].mean() > probability[~good].mean() + 0.3
     assert cli_main(["predict", str(tmp_path), str(run_dir / "all_points.csv")]) == 2  # no model there
 
 
@@ -305,9 +306,14 @@ def test_dnnr_observables_model_is_saved_and_predicts(tmp_path: Path, capsys: py
     meta = json.loads((run_dir / "model" / "model.json").read_text())
     assert meta["target"] == "Observables"
     assert cli_main(["predict", str(run_dir), str(run_dir / "all_points.csv")]) == 0
-    scores = np.array([float(line.rsplit(",", 1)[1]) for line in capsys.readouterr().out.strip().splitlines()[1:]])
-    good = np.array([r["good"] == "True" for r in rows(run_dir / "all_points.csv")])
-    assert len(scores) == 400 and scores[good].mean() > scores[~good].mean()
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0] == "x1,x2,x3,NLL,good"  # a regressor's predicted NLL, in the run's units, and its call
+    nll = np.array([float(line.split(",")[-2]) for line in lines[1:]])
+    called = np.array([line.split(",")[-1] == "True" for line in lines[1:]])
+    table = rows(run_dir / "all_points.csv")
+    good = np.array([r["good"] == "True" for r in table])
+    assert len(nll) == 400 and nll[good].mean() < nll[~good].mean()
+    assert np.array_equal(called, nll < meta["threshold"]) and np.mean(called == good) > 0.8
 
 
 def test_observables_target_needs_a_used_observable(tmp_path: Path) -> None:
@@ -412,7 +418,7 @@ def test_bsmart_al_learns_the_cut_and_beats_random_sampling(tmp_path: Path, rand
     assert np.isnan(accuracy[0]) and all(0 <= a <= 1 for a in accuracy[1:])
     predicted = subprocess.run([sys.executable, "-m", "bsmart", "predict", str(run_dir), str(tmp_path / "test.csv")],
                                capture_output=True, text=True, check=True).stdout.splitlines()[1:]
-    called_good = np.array([float(line.split(",")[-1]) > 0.5 for line in predicted])
+    called_good = np.array([line.split(",")[-1] == "True" for line in predicted])
     assert summary["test_accuracy"] == pytest.approx(np.mean(called_good == (np.arange(400) < 200)))
     assert summary["threshold"] == pytest.approx(np.log(2))
     points = rows(run_dir / "all_points.csv")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import shlex
 import signal
 import subprocess
 import sys
@@ -85,19 +86,27 @@ def test_sigkill_mid_run_then_resume(tmp_path, reference):
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_interrupt_writes_what_is_done_and_says_how_to_resume(tmp_path, reference, sig):
+    """The run goes to another folder (--output): the command printed to continue names it, and
+    run as printed from yet another folder it continues that run (it used to drop --output and
+    start a new run in the current folder)."""
     path = make_input(tmp_path)
-    proc = bsmart(str(path), cwd=tmp_path)
-    wait_for_rows(tmp_path / "run" / "all_points.csv", 200)
+    (tmp_path / "elsewhere").mkdir()
+    proc = bsmart("input.json", "--output", "out", cwd=tmp_path)
+    wait_for_rows(tmp_path / "out" / "run" / "all_points.csv", 200)
     os.kill(proc.pid, sig)
     assert proc.wait(30) == 130
     err = proc.stderr.read()
-    assert "--resume" in err and "Traceback" not in err
-    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert "Traceback" not in err
+    command = err.strip().splitlines()[-1].strip()
+    assert command == f"bsmart run {path} --output {tmp_path / 'out'} --resume"
+    summary = json.loads((tmp_path / "out" / "run" / "summary.json").read_text())
     assert summary["status"] == "interrupted"
-    assert summary["evaluations"] == len(points(tmp_path / "run"))
-    resumed = bsmart(str(path), "--resume", cwd=tmp_path)
-    assert resumed.wait(120) == 0, resumed.stderr.read()
-    pd.testing.assert_frame_equal(points(tmp_path / "run"), reference)
+    assert summary["evaluations"] == len(points(tmp_path / "out" / "run"))
+    resumed = subprocess.run([sys.executable, "-m", *shlex.split(command)], cwd=tmp_path / "elsewhere",
+                             capture_output=True, text=True, timeout=120)
+    assert resumed.returncode == 0, resumed.stderr
+    pd.testing.assert_frame_equal(points(tmp_path / "out" / "run"), reference)
+    assert not (tmp_path / "elsewhere" / "run").exists()
 
 
 def test_resume_refuses_a_changed_input(tmp_path):

@@ -8,11 +8,13 @@ needs more variables than there are is simply not returned (its observable is mi
 
 from __future__ import annotations
 
+import difflib
 import math
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from bsmart.codes.base import Code, CodeOutput
+from bsmart.errors import ConfigError
 
 DEFAULTS: dict[str, Any] = {
     "Rosenbrock a": 1.0, "Rosenbrock b": 100.0, "Rastrigin A": 10.0,
@@ -113,6 +115,19 @@ class ToyTargets(Code):
         super().__init__(name, **kwargs)
         self.settings = {k: v for k, v in (settings or {}).items() if k in DEFAULTS}
         self.variable_names = tuple(variable_names)
+
+    def check(self) -> None:
+        """An observable read by name must be one the toy computes (a misspelt "F2D" would be NaN
+        at every point): one line naming it and the names there are."""
+        dim = len(self.variable_names)
+        computed = [n for n in OUTPUTS if dim >= {"F2d": 2, "EggBox": 2, "Himmelblau": 2, "Easom": 2, "F3d": 3,
+                                                   "F3dInvalid": 3}.get(n, 1)]
+        for name, obs in self.observables.items():
+            if obs.function is None and obs.slha is None and name not in computed:
+                close = difflib.get_close_matches(name, computed, n=1, cutoff=0.5)
+                hint = f"did you mean {close[0]}? " if close else ""
+                raise ConfigError(f"toy_targets computes no {name} with {dim} variable(s); {hint}it computes "
+                                  f"{', '.join(computed)}", where=f"Codes.{self.name}.Observables.{name}")
 
     def run(self, env: Mapping[str, Any], workdir: Path | None) -> CodeOutput:
         return CodeOutput(toy_values(env["VARIABLE"], self.settings))
