@@ -89,6 +89,19 @@ class RunConfig:
         """Relative paths in the input file are relative to the input file's folder."""
         return (self.base_dir / Path(value).expanduser()).resolve()
 
+    def existing_path(self, value: str, where: str) -> Path:
+        """A file or folder the input names, which must exist; the one-line error says the rule
+        (relative to the input file's folder), and names a file of that name in the current
+        folder, where BSMArt would have read it."""
+        path = self.resolve_path(value)
+        if path.exists():
+            return path
+        here = (Path.cwd() / Path(value).expanduser()).resolve()
+        hint = f"; {here} exists: name it from the input file's folder, or absolutely" if here.exists() else ""
+        raise ConfigError(f"no file or folder {path}: a relative path in an input file is read from the input file's "
+                          f"folder ({self.base_dir}), while run folders are made in the current folder or --output"
+                          f"{hint}", where=where)
+
 
 MAX_INPUT_BYTES = 50_000_000
 

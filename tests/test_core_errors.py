@@ -101,7 +101,7 @@ CASES: dict[str, tuple[Callable[[dict], None] | str, str]] = {
     "Function not in module": (_set("Codes.py", {"Function": "math:nothing"}), "Codes.py.Function: 'math' has no function 'nothing'"),
     "read_csv without file": (_set("Setup.Type", "read_csv"), "Setup.Input_CSV_File: read_csv needs the CSV file"),
     "read_csv file missing": (lambda d: d["Setup"].update(Type="read_csv", Input_CSV_File="none.csv"),
-                              "Setup.Input_CSV_File: file"),
+                              "Setup.Input_CSV_File: no file or folder"),
     "read_csv wrong columns": (lambda d: d["Setup"].update(Type="read_csv", Input_CSV_File="wrong.csv"),
                                "Setup.Input_CSV_File: "),
     "read_csv binary": (lambda d: d["Setup"].update(Type="read_csv", Input_CSV_File="binary.csv"),
@@ -193,7 +193,7 @@ def test_existing_run_folder_is_not_overwritten(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(not any(s.endswith("MLS_RFR") for s in available_scans()), reason="MLScanner scans not present")
 @pytest.mark.parametrize("csv_text, expected", [
-    (None, "Setup.InitCSV: file"),
+    (None, "Setup.InitCSV: no file or folder"),
     ("a,b\n1,2\n", "Setup.InitCSV: "),
     ("x,y\n1,2\n", "Setup.InitCSV: "),  # no NLL column and no observable columns
 ])
@@ -208,3 +208,20 @@ def test_broken_initcsv(tmp_path: Path, csv_text: str | None, expected: str) -> 
     assert result.returncode == 2 and len(lines) == 1, result.stderr
     assert lines[0].startswith(f"bsmart: error: {path}: ") and expected in lines[0], lines[0]
     assert not (tmp_path / "Err").exists()
+
+
+def test_a_missing_file_is_named_with_the_path_rule(tmp_path: Path) -> None:
+    """Paths in an input file are read from its folder; BSMArt read them from the current folder,
+    so a file found there is named in the one line, with what to write instead."""
+    data = copy.deepcopy(BASE)
+    data["Setup"].update(Type="MLScanner.MLS_RFR", InitCSV="init.csv")
+    (tmp_path / "inputs").mkdir()
+    path = write_json(tmp_path / "inputs" / "input.json", data)
+    (tmp_path / "init.csv").write_text("x,y,NLL\n1,2,0.5\n")
+    result = run_cli("run", str(path), cwd=tmp_path)
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2 and len(lines) == 1, result.stderr
+    assert lines[0] == (f"bsmart: error: {path}: Setup.InitCSV: no file or folder {tmp_path}/inputs/init.csv: a relative "
+                        f"path in an input file is read from the input file's folder ({tmp_path}/inputs), while run "
+                        f"folders are made in the current folder or --output; {tmp_path}/init.csv exists: name it "
+                        f"from the input file's folder, or absolutely")

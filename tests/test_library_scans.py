@@ -179,7 +179,7 @@ def test_resumed_after_a_cut_evaluates_the_points_of_an_uncut_run(tmp_path: Path
     ("AffineMC", {"Walkers": 3}, "Setup.Walkers: must be at least 4"),
     ("DEAP", {"DEAP": {"Generations": "many"}}, "Setup.DEAP.Generations: expected a number, got 'many'"),
     ("CMAES", {"CMAESMean": 2}, "Setup.CMAESMean: must be at most 1"),
-    ("AffineMC", {"Initial Sample": "none.csv"}, "Setup.Initial Sample: file"),
+    ("AffineMC", {"Initial Sample": "none.csv"}, "Setup.Initial Sample: no file or folder"),
     ("CMAES_ND", {"CMAESFocus": {"Variables": ["z"]}}, r"Setup.CMAESFocus.Variables: unknown name\(s\) \['z'\]"),
     ("CMAES_ND", {"CMAESHierarchy": "Shell"}, "Setup.CMAESHierarchy: expected a list of names, got 'Shell'"),
     ("CMAES_ND", {"CMAESNoveltyDetection": "KDE"}, "Setup.CMAESNoveltyDetection: expected true/false, got 'KDE'"),
@@ -238,7 +238,7 @@ def test_contour2d_starts_from_the_input_csv(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("change, message", [
-    ({"Input_CSV_File": "none.csv"}, "Setup.Input_CSV_File: file"),
+    ({"Input_CSV_File": "none.csv"}, "Setup.Input_CSV_File: no file or folder"),
     ({"Function": "mh - 125"}, "Setup.Function: 'mh - 125' names mh: neither a variable nor an observable"),
     ({"Function": "Shell +"}, "Setup.Function: cannot parse"),
     ({"N0": 0}, "Setup.N0: must be at least 1"),
@@ -313,7 +313,7 @@ def test_contourgp_starts_from_the_input_csv_and_picks_batches(tmp_path: Path) -
 
 @pytest.mark.parametrize("change, message", [
     ({"Function": "Shell +"}, "Setup.Function: "),
-    ({"Input_CSV_File": "none.csv"}, "Setup.Input_CSV_File: file"),
+    ({"Input_CSV_File": "none.csv"}, "Setup.Input_CSV_File: no file or folder"),
 ])
 def test_contourgp_bad_input_is_one_line(tmp_path: Path, change: dict, message: str) -> None:
     with pytest.raises(ConfigError, match=message):

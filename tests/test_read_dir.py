@@ -74,7 +74,7 @@ def test_resumed_read_dir_goes_on_with_the_next_file(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("change, message", [
     ({"Input_Dir": None}, "Setup.Input_Dir: read_dir needs the folder of input files"),
-    ({"Input_Dir": "nowhere"}, "Setup.Input_Dir: .*nowhere is not a folder"),
+    ({"Input_Dir": "nowhere"}, "Setup.Input_Dir: no file or folder .*nowhere: a relative path in an input file is read from the input file.s folder"),
     ({"files": {}}, "Setup.Input_Dir: .*points has no files"),
     ({"codes": {"toy_targets": {"Observables": {"F2d": {"SCALING": "OFF"}}}}},
      "Codes: read_dir gives each file to the first code that fills a template, and no code has one"),

@@ -123,7 +123,7 @@ def test_mcmc_stops_at_valid_points(tmp_path: Path) -> None:
 @pytest.mark.parametrize("variable, setup, message", [
     ({"RANGE": [0, 1], "VARIANCE": -1}, {}, "Variables.x.VARIANCE: VARIANCE (the step width) must be positive"),
     ({"RANGE": [0, 1], "VARIANCE": "wide"}, {}, "Variables.x.VARIANCE: expected a number, got 'wide'"),
-    ({"RANGE": [0, 1]}, {"Initial Sample": "none.csv"}, "Setup.Initial Sample: file"),
+    ({"RANGE": [0, 1]}, {"Initial Sample": "none.csv"}, "Setup.Initial Sample: no file or folder"),
     ({"RANGE": [0, 1]}, {"InitCSV": "sample.csv", "Sample NLL Name": "chi2"}, "has no chi2 column"),
 ])
 def test_mcmc_bad_input_is_one_line_naming_the_key(tmp_path: Path, variable, setup, message) -> None:

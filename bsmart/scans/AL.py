@@ -87,7 +87,7 @@ class NewScan(TranslatedScan):
         super().check(config, settings)
         for key in LABELLED:
             if settings[key]:
-                check_columns(config.resolve_path(settings[key]), config.space, f"Setup.{key}", need_nll=True,
+                check_columns(config.existing_path(settings[key], f"Setup.{key}"), config.space, f"Setup.{key}", need_nll=True,
                               observables=config.observables)
 
     def initialise(self) -> None:

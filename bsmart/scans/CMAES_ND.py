@@ -115,7 +115,8 @@ class NewScan(CMAES):
             raise ConfigError(f"expected n_bins and/or direction, got {params!r}",
                               where="Setup.CMAESNoveltyDetectionParams")
         if settings.cmaespathseeds:
-            read_points_csv(config.resolve_path(settings.cmaespathseeds), config.space, where="Setup.CMAESPathSeeds")
+            read_points_csv(config.existing_path(settings.cmaespathseeds, "Setup.CMAESPathSeeds"), config.space,
+                            where="Setup.CMAESPathSeeds")
 
     def initialise(self) -> None:
         super().initialise()

@@ -30,7 +30,8 @@ def check_function(config: RunConfig, settings: Settings) -> None:
     """One line naming Setup.Function when it does not compile or names an unknown quantity, or
     Setup.Input_CSV_File when it is no CSV with the variables' columns."""
     if settings.input_csv_file:
-        check_columns(config.resolve_path(settings.input_csv_file), config.space, "Setup.Input_CSV_File")
+        check_columns(config.existing_path(settings.input_csv_file, "Setup.Input_CSV_File"), config.space,
+                      "Setup.Input_CSV_File")
     if not settings.function:
         return
     try:

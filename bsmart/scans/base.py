@@ -66,7 +66,7 @@ class Scan:
         read once, when the scan starts."""
         name, key, score = _sample_source(settings)
         if name:
-            check_columns(config.resolve_path(name), config.space, key, need_nll=True, observables=config.observables,
+            check_columns(config.existing_path(name, key), config.space, key, need_nll=True, observables=config.observables,
                           score=score)
 
     def initialise(self) -> None:

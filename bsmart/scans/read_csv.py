@@ -26,7 +26,8 @@ class NewScan(Scan):
         if not settings.input_csv_file:
             raise ConfigError("read_csv needs the CSV file to evaluate", file=str(config.path),
                               where="Setup.Input_CSV_File")
-        check_columns(config.resolve_path(settings.input_csv_file), config.space, "Setup.Input_CSV_File")
+        check_columns(config.existing_path(settings.input_csv_file, "Setup.Input_CSV_File"), config.space,
+                      "Setup.Input_CSV_File")
 
     def initialise(self) -> None:
         path = self.config.resolve_path(self.settings.input_csv_file)

@@ -31,7 +31,7 @@ def input_files(config: RunConfig, settings: Settings) -> list[Path]:
     """The folder's files, by name (hidden ones left out); one line naming the key when there are none."""
     if not settings.input_dir:
         raise ConfigError("read_dir needs the folder of input files", where="Setup.Input_Dir")
-    folder = config.resolve_path(settings.input_dir)
+    folder = config.existing_path(settings.input_dir, "Setup.Input_Dir")
     if not folder.is_dir():
         raise ConfigError(f"{folder} is not a folder", where="Setup.Input_Dir")
     files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
