@@ -441,7 +441,8 @@ def parse_code(name: str, spec: Any, ctx: dict[str, Any]) -> Code | None:
     common = {"observables": observables, "conditions": conditions, "timeout": timeout}
     if "Function" in spec:
         settings = spec.get("Settings") or {}
-        return PythonCode(name, str(spec["Function"]), base_dir, settings=settings, **common)
+        return PythonCode(name, str(spec["Function"]), base_dir, settings=settings,
+                          spectrum_file=ctx["spectrum_file"], **common)
     if name == "toy_targets" or spec.get("Type") == "toy_targets":
         return ToyTargets(name, settings=spec, variable_names=ctx["variable_names"], **common)
     if tool is not None and not getattr(tool, "NEEDS_COMMAND", True):  # a Python library, run in-process

@@ -19,3 +19,4 @@ class EvaluatedPoint:
     seconds: float = 0.0
     spectrum: str | None = None  # the point's SLHA spectrum as text, when the run stores spectra
     input_text: str | None = None  # the point's input file, when the run stores inputs (StoreInputs)
+    undeclared: tuple[tuple[str, str], ...] = ()  # (code, name): values no observable declares (not in the CSVs)

@@ -59,10 +59,11 @@ class PointEvaluator:
         values: dict[str, float] | None = None
         partial: dict[str, float] | None = None
         error = spectrum = input_text = None
+        undeclared: set[tuple[str, str]] = set()
         try:
             if self.chain.needs_workdir:
                 workdir = Path(tempfile.mkdtemp(prefix=f"point_{point_id}_", dir=self.temp_root))
-            values, doc = self.chain.evaluate(variables, workdir, self.on_code, *given)
+            values, doc = self.chain.evaluate(variables, workdir, self.on_code, *given, undeclared=undeclared)
             if self.store_spectra and doc is not None:
                 spectrum = slha_text(doc)
         except CodeError as exc:
@@ -75,7 +76,7 @@ class PointEvaluator:
                 if not self.keep_folders:
                     shutil.rmtree(workdir, ignore_errors=True)
         point = self.make_point(point_id, variables, iteration, values, error, time.perf_counter() - start, partial)
-        point.spectrum, point.input_text = spectrum, input_text
+        point.spectrum, point.input_text, point.undeclared = spectrum, input_text, tuple(sorted(undeclared))
         return point
 
     def _keep(self, workdir: Path, point_id: int) -> str | None:
@@ -213,6 +214,7 @@ class RunManager:
         self.good = 0
         self.seconds_in_codes = 0.0
         self.failures: Counter[str] = Counter()
+        self.warned_undeclared: set[tuple[str, str]] = set()
         self.on_batch: Callable[[list[EvaluatedPoint]], None] | None = None  # e.g. the progress line
 
     @property
@@ -300,6 +302,10 @@ class RunManager:
             self.valid += p.valid
             self.good += p.good
             self.seconds_in_codes += 0.0 if replayed else p.seconds
+            for code, name in set(p.undeclared) - self.warned_undeclared:
+                self.warned_undeclared.add((code, name))
+                log.warning("Codes.%s returns %s, which no observable declares: it is not written to the CSV files "
+                            "(declare it under Codes.%s.Observables, with SCALING OFF, to keep it)", code, name, code)
             if p.error:
                 self.failures[_reason(p.error)] += 1
 

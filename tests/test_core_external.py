@@ -119,3 +119,30 @@ def test_chained_programs_read_earlier_outputs_and_update_in_place(tmp_path: Pat
     assert list(good)[3:8] == ["w", "v", "y", "z", "extra"]  # global observables first, then the codes'
     assert [float(good[k]) for k in ("y", "z", "extra", "kept", "w", "v")] == [9.0, 4.0, 7.0, 4.0, 20.0, 9.0]
     assert failed["valid"] == "False" and failed["error"].startswith("first exited with status 1")
+
+
+def test_a_python_code_after_a_program_reads_its_output_in_the_points_folder(tmp_path: Path) -> None:
+    """A function with ``workdir`` and ``spectrum`` parameters gets the point's folder and the
+    spectrum file there (the SPheno stand-in's output), as a HiggsTools- or SModelS-style wrapper
+    needs; a value it returns that no observable declares is named in a warning, once."""
+    (tmp_path / "in.tpl").write_text("Block MINPAR\n    1   m0\n    2   m12\n")
+    (tmp_path / "wrapper.py").write_text(
+        "import pyslha\n"
+        "def higgs(point, workdir, spectrum):\n"
+        "    assert spectrum.parent == workdir and (workdir / 'in.tpl').is_file()\n"
+        "    mh = pyslha.read(str(spectrum), ignorenobr=True).blocks['MASS'][25]\n"
+        "    return {'mh_shift': mh - 125.0, 'checked': 1.0}\n")
+    write_json(tmp_path / "wrap.json", {
+        "Setup": {"Type": "Grid", "RunName": "Wrap", "Cores": 2},
+        "Variables": {"m0": [100, 300], "m12": [500]},
+        "Codes": {"SPheno": {"Command": [str(DATA / "spheno_standin.py"), "{InputFile}", "{OutputFile}"],
+                             "InputFile": "in.tpl", "OutputFile": "SPheno.spc",
+                             "Observables": {"mh": {"SLHA": ["MASS", [25]]}}},
+                  "wrapper": {"Function": "wrapper.py:higgs", "Observables": {"mh_shift": {"SCALING": "OFF"}}}}})
+    result = run_cli("run", str(tmp_path / "wrap.json"), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(open(tmp_path / "Wrap" / "all_points.csv")))
+    assert [(float(r["mh"]), float(r["mh_shift"])) for r in rows] == [(115.0, -10.0), (125.0, 0.0)]
+    warned = [line for line in result.stderr.splitlines() if "checked" in line]
+    assert warned == ["Codes.wrapper returns checked, which no observable declares: it is not written to the CSV "
+                      "files (declare it under Codes.wrapper.Observables, with SCALING OFF, to keep it)"]

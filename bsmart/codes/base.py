@@ -118,12 +118,14 @@ class Chain:
         return env
 
     def evaluate(self, variables: Mapping[str, float], workdir: Path | None = None,
-                 on_code: Callable[[int], None] | None = None,
-                 given_input: str | None = None) -> tuple[dict[str, float], Any]:
+                 on_code: Callable[[int], None] | None = None, given_input: str | None = None,
+                 undeclared: set[tuple[str, str]] | None = None) -> tuple[dict[str, float], Any]:
         """Observables of one point and its spectrum (the parsed SLHA document every code's
         blocks joined, or None); raises CodeError when the point is invalid (a code failed, or
         an observable is NaN or infinite). ``on_code(i)`` is called as the i-th code starts.
         ``given_input``: a file the first template's code takes instead of filling its template.
+        ``undeclared`` collects (code, name) of the values a Python code returned that no observable
+        declares (they reach later codes and expressions, but no CSV file).
 
         The CodeError carries the observables computed before the failure in ``partial``, so
         that an invalid point still shows e.g. the mass that failed its VALID bounds."""
@@ -131,7 +133,8 @@ class Chain:
         try:
             if self.fitting is not None:
                 variables = {**variables, **self._fit(variables, workdir, on_code, given_input)}
-            spectrum = self._evaluate(variables, workdir, values, on_code, given_input=given_input)
+            spectrum = self._evaluate(variables, workdir, values, on_code, given_input=given_input,
+                                      undeclared=undeclared)
         except CodeError as exc:
             exc.partial = dict(values)
             raise
@@ -152,7 +155,7 @@ class Chain:
 
     def _evaluate(self, variables: Mapping[str, float], workdir: Path | None, values: dict[str, float],
                   on_code: Callable[[int], None] | None, wanted: set[str] | None = None,
-                  given_input: str | None = None) -> Any:
+                  given_input: str | None = None, undeclared: set[tuple[str, str]] | None = None) -> Any:
         env = self.environment(variables)
         protected = set(env)
         spectrum = None
@@ -164,6 +167,8 @@ class Chain:
             for key, value in out.values.items():
                 if key not in protected:
                     env[key] = as_float(value)
+            if undeclared is not None and code.kind == "python":  # a user's function: its extra values are its own
+                undeclared.update((code.name, k) for k in out.values if k not in self.observables and k not in protected)
             if out.slha is not None and (spectrum is None or code.name == self.spectrum_code):
                 spectrum = out.slha
             elif out.slha is not None:  # as BSMArt: a later code's blocks join (and replace) the spectrum's

@@ -1,5 +1,9 @@
 """A pure-Python code: ``f(point: dict) -> dict`` of observables, named as ``module:function``
-or ``path/to/file.py:function`` (relative to the input file)."""
+or ``path/to/file.py:function`` (relative to the input file). ``f(point, settings)`` also gets
+the code's ``Settings``; a parameter named ``workdir`` gets the point's folder (where the
+programs before it wrote their files) and one named ``spectrum`` the spectrum file's path there
+(``Setup.Spectrum File``, else the first program's OutputFile), so that a function can read a
+program's output, as BSMArt's HiggsTools or SModelS tools do."""
 
 from __future__ import annotations
 
@@ -50,11 +54,18 @@ class PythonCode(Code):
     kind = "python"
 
     def __init__(self, name: str, target: str, base_dir: Path, settings: Mapping[str, Any] | None = None,
-                 **kwargs: Any):
+                 spectrum_file: str | None = None, **kwargs: Any):
         super().__init__(name, **kwargs)
         self.target, self.base_dir = target, Path(base_dir)
         self.settings = dict(settings or {})
+        self.spectrum_file = spectrum_file
         self._func: Callable[..., Any] | None = None
+        self._folders: tuple[str, ...] = ()  # of "workdir", "spectrum": the keywords the function takes
+
+    @property
+    def needs_workdir(self) -> bool:  # type: ignore[override]
+        self._load()
+        return bool(self._folders)
 
     def __getstate__(self) -> dict:
         state = self.__dict__.copy()
@@ -71,16 +82,23 @@ class PythonCode(Code):
         if self._func is None:
             self._func = load_function(self.target, self.base_dir)
             try:
-                self._takes_settings = len(inspect.signature(self._func).parameters) >= 2
+                parameters = inspect.signature(self._func).parameters
             except (TypeError, ValueError):
-                self._takes_settings = False
+                parameters = {}
+            self._folders = tuple(n for n in ("workdir", "spectrum") if n in parameters)
+            positional = [n for n, p in parameters.items() if n not in self._folders and p.kind in
+                          (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+            self._takes_settings = len(positional) >= 2
         return self._func
 
     def run(self, env: Mapping[str, Any], workdir: Path | None) -> CodeOutput:
         func = self._load()
         point = {k: v for k, v in env.items() if k != "VARIABLE"}
+        folders = {"workdir": workdir, "spectrum": workdir / self.spectrum_file
+                   if workdir is not None and self.spectrum_file else None}
+        extra = {name: folders[name] for name in self._folders}
         try:
-            result = func(point, self.settings) if self._takes_settings else func(point)
+            result = func(point, self.settings, **extra) if self._takes_settings else func(point, **extra)
         except BaseException as exc:  # sys.exit and KeyboardInterrupt too: user code fails its point only
             raise CodeError(f"{self.name}: {type(exc).__name__}: {exc}") from None
         if not isinstance(result, Mapping):
