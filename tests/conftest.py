@@ -83,3 +83,17 @@ def simsusy_bin() -> Path:
         tail = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["no output"]
         pytest.skip(f"`pip install simsusy` into {SIMSUSY_VENV} failed: {tail[0][:300]}")
     return executable
+
+
+SOFTSUSY_BUILD = REPO / "third_party" / "softsusy" / "build.sh"
+
+
+@pytest.fixture(scope="session")
+def softsusy_bin() -> Path:
+    """Path of SOFTSUSY's ``softpoint.x``, built once from third_party/softsusy into
+    ~/.cache/softsusy-4.1.22 (about 2 minutes on 2 cores; later sessions find it at once).
+    Never skipped: without the compilers the test fails, naming the packages (.ci/run installs them)."""
+    result = subprocess.run(["bash", str(SOFTSUSY_BUILD)], capture_output=True, text=True, timeout=1200)
+    if result.returncode != 0:
+        pytest.fail(f"cannot build SOFTSUSY with {SOFTSUSY_BUILD}: {result.stderr.strip()[-500:]}")
+    return Path(result.stdout.strip().splitlines()[-1])
