@@ -16,7 +16,7 @@ import math
 import pickle
 import time
 import uuid
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from bsmart.errors import ConfigError
 from bsmart.points import EvaluatedPoint
@@ -85,6 +85,7 @@ class DaskExecutor:
         code_timeouts = [getattr(c, "timeout", 0.0) for c in evaluator.chain.codes]
         self.point_timeout = sum(code_timeouts) + 60.0
         self.batch_timeout = batch_timeout
+        self.on_point: Callable[[EvaluatedPoint], None] | None = None
 
     @classmethod
     def from_setup(cls, setup: Mapping[str, Any], evaluator: PointEvaluator, cores: int, file: str,
@@ -142,6 +143,8 @@ class DaskExecutor:
                 task = futures[future]
                 try:
                     results[task[0]] = future.result()
+                    if self.on_point is not None:
+                        self.on_point(results[task[0]])
                 except KilledWorker:  # perhaps only beside the point that killed the workers
                     suspects.append(task)
                 except Exception as exc:  # a lost future

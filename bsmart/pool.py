@@ -26,7 +26,7 @@ import time
 from collections import Counter, deque
 from multiprocessing.connection import wait
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from bsmart.points import EvaluatedPoint
 from bsmart.processes import TAG, kill_tagged
@@ -153,6 +153,7 @@ class WorkerPool:
         self._workers: list[_Worker | None] = [None] * workers
         codes = evaluator.chain.codes
         self._limits = [(c.name, c.timeout, GRACE if c.self_timed else 0.0) for c in codes]
+        self.on_point: Callable[[EvaluatedPoint], None] | None = None
 
     def _chunks(self, tasks: Sequence[Task]) -> list[list[Task]]:
         if self.evaluator.chain.needs_workdir:
@@ -174,10 +175,14 @@ class WorkerPool:
                 if not busy and not pending:
                     break
                 wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout=self._next_check(busy))
+                told = len(results)
                 for worker in busy:
                     worker.collect(results, self.journal)
                     if worker.busy:
                         self._check(worker, pending, results, deaths)
+                if self.on_point is not None:  # results keep their order of arrival
+                    for point in list(results.values())[told:]:
+                        self.on_point(point)
         except BaseException:
             self.terminate()
             raise

@@ -1,67 +1,86 @@
-"""The live progress line and the end-of-run summary a physicist reads.
+"""The live progress bar and the end-of-run summary a physicist reads.
 
-One line, rewritten after every batch when standard error is a terminal: iteration,
-evaluations, valid, good found/target, the last batch's efficiency and an ETA. Nothing is
-drawn when it is not a terminal (CI logs stay readable) or with ``--quiet``.
+A tqdm bar on standard error when it is a terminal: the scan's own measure of progress against
+its target (evaluations, good points, an MCMC's states) with tqdm's rate and ETA, and after it
+the iteration, valid and good counts and the last batch's efficiency. It moves with every point
+that finishes, not only with every batch, and log lines are written above it. Nothing is drawn
+when standard error is not a terminal (CI logs stay readable) or with ``--quiet``.
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import shlex
 import sys
-import time
 from pathlib import Path
-from typing import Any, Mapping, Sequence, TextIO
+from typing import Any, Iterator, Mapping, Sequence, TextIO
+
+from tqdm import tqdm
+from tqdm.contrib.logging import logging_redirect_tqdm
 
 from bsmart.points import EvaluatedPoint
 
 
-def _duration(seconds: float) -> str:
-    seconds = int(round(seconds))
-    if seconds < 60:
-        return f"{seconds}s"
-    if seconds < 3600:
-        return f"{seconds // 60}m{seconds % 60:02d}s"
-    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+class ProgressBar:
+    """``point`` as each new point finishes, ``batch`` as each batch is stored; ``scan.progress()``
+    gives (done, total, unit) or None."""
 
-
-class ProgressLine:
-    def __init__(self, stream: TextIO | None = None, enabled: bool | None = None):
+    def __init__(self, scan: Any, runner: Any, stream: TextIO | None = None, enabled: bool | None = None):
+        self.scan, self.runner = scan, runner
         self.stream = stream or sys.stderr
         self.enabled = self.stream.isatty() if enabled is None else enabled
-        self.started = time.monotonic()
-        self._width = 0
+        self.bar: tqdm | None = None
+        self.pending = {"evaluations": 0, "valid": 0, "good": 0}  # finished points of the batch under way
+        self.iteration, self.efficiency = 0, None
 
-    def update(self, runner: Any, batch: Sequence[EvaluatedPoint], target: tuple[int, int, str] | None) -> None:
-        if not self.enabled or not batch:
+    @contextlib.contextmanager
+    def showing(self, logger: logging.Logger) -> Iterator[None]:
+        """Around the run: log lines go above the bar instead of through it."""
+        if not self.enabled:
+            yield
             return
-        good_in_batch = sum(p.good for p in batch)
-        parts = [f"iteration {batch[-1].iteration}", f"evaluated {runner.evaluated}", f"valid {runner.valid}"]
-        eta = ""
-        if target is not None:
-            done, total, unit = target
-            if unit == "good":
-                parts.append(f"good {runner.good}/{total}")
-            elif unit != "evaluations":  # e.g. an MCMC's states
-                parts += [f"good {runner.good}", f"{unit} {done}/{total}"]
-            else:
-                parts[1] = f"evaluated {done}/{total}"
-                parts.append(f"good {runner.good}")
-            elapsed = time.monotonic() - self.started
-            if 0 < done < total and elapsed > 0:
-                eta = f" | ETA {_duration(elapsed * (total - done) / done)}"
-        else:
-            parts.append(f"good {runner.good}")
-        parts.append(f"batch efficiency {good_in_batch / len(batch):.2f}")
-        line = " | ".join(parts) + eta
-        self.stream.write("\r" + line.ljust(self._width))
-        self.stream.flush()
-        self._width = len(line)
+        with logging_redirect_tqdm(loggers=[logger]):
+            try:
+                yield
+            finally:
+                self.close()
+
+    def point(self, point: EvaluatedPoint) -> None:
+        if self.enabled:
+            self.pending["evaluations"] += 1
+            self.pending["valid"] += point.valid
+            self.pending["good"] += point.good
+            self._draw()
+
+    def batch(self, points: Sequence[EvaluatedPoint]) -> None:
+        if self.enabled and points:
+            self.pending = dict.fromkeys(self.pending, 0)  # the runner counts them now
+            self.iteration = points[-1].iteration
+            self.efficiency = sum(p.good for p in points) / len(points)
+            self._draw()
+
+    def _draw(self) -> None:
+        runner, target = self.runner, self.scan.progress()
+        done, total, unit = target if target is not None else (runner.evaluated, None, "evaluations")
+        if unit in self.pending:  # evaluations or good points: count those of the batch under way too
+            done = (runner.evaluated if unit == "evaluations" else runner.good) + self.pending[unit]
+        if self.bar is None:
+            self.bar = tqdm(total=total, unit=f" {unit}", file=self.stream, dynamic_ncols=True, leave=False,
+                            initial=done, smoothing=0.05)
+        parts = [f"iteration {self.iteration}", f"valid {runner.valid + self.pending['valid']}"]
+        if unit != "good":
+            parts.append(f"good {runner.good + self.pending['good']}")
+        if self.efficiency is not None:
+            parts.append(f"batch efficiency {self.efficiency:.2f}")
+        self.bar.n = done
+        self.bar.set_postfix_str(", ".join(parts), refresh=False)
+        self.bar.refresh()
 
     def close(self) -> None:
-        if self.enabled and self._width:
-            self.stream.write("\n")
-            self.stream.flush()
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
 
 
 def resume_command(input_file: str | Path, run_dir: str | Path, extra: Sequence[str] = ()) -> str:

@@ -18,7 +18,7 @@ import numpy as np
 from bsmart import __version__
 from bsmart.config import SETUP_KEYS, UNWRITTEN_OUTPUTS, RunConfig, load_config
 from bsmart.errors import BsmartError, ConfigError, RunInterrupted, ScanError
-from bsmart.progress import ProgressLine, resume_command, summary_lines
+from bsmart.progress import ProgressBar, resume_command, summary_lines
 from bsmart.results import ResultStore
 from bsmart.backends import BACKEND_KEYS, make_executor
 from bsmart.runfolder import RunFolder
@@ -189,13 +189,14 @@ def run_scan(input_path: str | Path, *, seed: int | None = None, debug: bool | N
     if store.previous:
         log.info("resuming %s: %d points on disk will be reused as the scan replays", run_dir,
                  len(store.previous))
-    progress = ProgressLine(enabled=None if show_progress else False)
-    runner.on_batch = lambda batch: progress.update(runner, batch, scan.progress())
+    progress = ProgressBar(scan, runner, enabled=None if show_progress else False)
+    runner.on_batch, runner.on_point = progress.batch, progress.point
     log.info("bsmart %s: scan %s, input %s, run folder %s, seed %d, %d core(s)", __version__, config.scan_name,
              file, run_dir, seed, config.cores)
     status, error = "finished", None
     try:
-        scan.launch()
+        with progress.showing(log):
+            scan.launch()
     except KeyboardInterrupt:
         status = "interrupted"
     except EvaluationLimitReached:

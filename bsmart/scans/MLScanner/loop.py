@@ -492,6 +492,9 @@ class MLScan(Scan):
                             "seconds_training": round(self.seconds["training"], 3),
                             "seconds_scoring": round(self.seconds["scoring"], 3)})
 
+    def progress(self) -> tuple[int, int, str]:
+        return self.good_found, self.settings.points, "good"
+
     def _shortfall(self) -> str:
         return f"{self.good_found} of the {self.settings.points} good points asked for (Setup.Points)"
 
