@@ -39,3 +39,27 @@ def test_plot_of_a_folder_that_is_no_run(tmp_path):
     done = bsmart("plot", str(tmp_path), cwd=tmp_path)
     assert done.returncode == 2
     assert done.stderr.strip().startswith("bsmart: error:") and len(done.stderr.strip().splitlines()) == 1
+
+
+def test_labels_log_axes_and_a_second_corner_plot(tmp_path):
+    """LABEL/UNIT label the axes (a LABEL matplotlib cannot draw is named in a warning, and the
+    column's name is used); a variable with a LOG prior is plotted on log axes; --variables writes
+    its own corner file, so the default corner.png is not overwritten."""
+    spec = {
+        "Scan": "Random", "Setup": {"RunName": "run", "Points": 300, "Seed": 2, "Threshold": 1.0},
+        "Variables": {"x1": {"RANGE": [0.1, 31.4], "PRIOR": "LOG", "LABEL": "$x_1$", "UNIT": "GeV"},
+                      "x2": {"RANGE": [0, 31.4], "LABEL": "$x_2^{$"}, "x3": {"RANGE": [0, 31.4]}},
+        "Codes": {"toy_targets": {"Observables": {"F3dInvalid": {"MEAN": 100, "VARIANCE": 20, "LABEL": "$F$"}}}},
+    }
+    (tmp_path / "input.json").write_text(json.dumps(spec))
+    assert bsmart("run", "input.json", cwd=tmp_path).returncode == 0
+    done = bsmart("plot", "run", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "LABEL of x2: matplotlib cannot draw '$x_2^{$'" in done.stderr
+    first = (tmp_path / "run" / "Plots" / "corner.png").read_bytes()
+    again = bsmart("plot", "run", "--variables", "x1", "F3dInvalid", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert {Path(line).name for line in again.stdout.split()} == {"corner_x1_F3dInvalid.png", "efficiency.png",
+                                                                   "nll_histogram.png"}
+    assert (tmp_path / "run" / "Plots" / "corner.png").read_bytes() == first
+    assert (tmp_path / "run" / "Plots" / "corner_x1_F3dInvalid.png").read_bytes().startswith(PNG_MAGIC)

@@ -168,7 +168,8 @@ class Chain:
                 if key not in protected:
                     env[key] = as_float(value)
             if undeclared is not None and code.kind == "python":  # a user's function: its extra values are its own
-                undeclared.update((code.name, k) for k in out.values if k not in self.observables and k not in protected)
+                undeclared.update((code.name, k) for k in out.values
+                                  if k not in self.observables and k not in protected)
             if out.slha is not None and (spectrum is None or code.name == self.spectrum_code):
                 spectrum = out.slha
             elif out.slha is not None:  # as BSMArt: a later code's blocks join (and replace) the spectrum's

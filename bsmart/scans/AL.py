@@ -87,8 +87,8 @@ class NewScan(TranslatedScan):
         super().check(config, settings)
         for key in LABELLED:
             if settings[key]:
-                check_columns(config.existing_path(settings[key], f"Setup.{key}"), config.space, f"Setup.{key}", need_nll=True,
-                              observables=config.observables)
+                check_columns(config.existing_path(settings[key], f"Setup.{key}"), config.space, f"Setup.{key}",
+                              need_nll=True, observables=config.observables)
 
     def initialise(self) -> None:
         super().initialise()

@@ -114,13 +114,16 @@ class NewScan(Scan):
 
     def run(self) -> None:
         start = start_points(self)
-        self._evaluate(start if start is not None else self.space.sample_unit(self.rng, self.settings.initial_points), 0)
+        if start is None:
+            start = self.space.sample_unit(self.rng, self.settings.initial_points)
+        self._evaluate(start, 0)
         iteration = 0
         while self.runner.evaluated < self.settings.points:
             if np.ptp(self.values) == 0:
                 failed = sum(self.runner.failures.values())
-                raise ScanError(f"ContourGP: the function minus Threshold is {self.values[0]:g} at all {len(self.values)}"
-                                f" points ({failed} failed): nothing to learn a boundary from; try more Initial Points")
+                raise ScanError(f"ContourGP: the function minus Threshold is {self.values[0]:g} at all "
+                                f"{len(self.values)} points ({failed} failed): nothing to learn a boundary from; try "
+                                f"more Initial Points")
             iteration += 1
             gp = self._process()
             self._evaluate(self._picks(gp, self.settings.batch_size), iteration)

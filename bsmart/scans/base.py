@@ -66,8 +66,8 @@ class Scan:
         read once, when the scan starts."""
         name, key, score = _sample_source(settings)
         if name:
-            check_columns(config.existing_path(name, key), config.space, key, need_nll=True, observables=config.observables,
-                          score=score)
+            check_columns(config.existing_path(name, key), config.space, key, need_nll=True,
+                          observables=config.observables, score=score)
 
     def initialise(self) -> None:
         """Prepare state before any point is evaluated."""
