@@ -15,8 +15,8 @@ from typing import Any, Mapping
 
 from bsmart.codes.base import CodeOutput
 from bsmart.codes.external import ExternalCode
-from bsmart.codes.tools._library import DEFAULT_SPECTRUM
-from bsmart.errors import CodeError, ConfigError
+from bsmart.codes.tools._library import spectrum_generator
+from bsmart.errors import CodeError
 
 KEYS: set[str] = set()
 PREFIX = True  # SOFTSUSY_CMSSM, say: one code per model in one input
@@ -61,11 +61,7 @@ class SOFTSUSY(ExternalCode):
 
 
 def build(name: str, spec: Mapping[str, Any], program: dict[str, Any], ctx: dict[str, Any]) -> SOFTSUSY:
-    if not program["input_file"]:
-        raise ConfigError("SOFTSUSY needs its SLHA input file (the template of the point's parameters)",
-                          file=ctx["file"], where=f"Codes.{name}.InputFile")
-    program["output_file"] = program["output_file"] or ctx["spectrum_file"] or DEFAULT_SPECTRUM
-    ctx["spectrum_file"] = ctx["spectrum_file"] or program["output_file"]  # what later tools read
+    spectrum_generator("SOFTSUSY", name, program, ctx)
     if len(program["command"]) == 1:
         program["command"] = [*program["command"], "leshouches"]
     return SOFTSUSY(name, **program)

@@ -57,6 +57,16 @@ class LibraryTool(Code):
         return CodeOutput(slha=append_block(self.name, path, self.block, entries))
 
 
+def spectrum_generator(tool: str, name: str, program: dict[str, Any], ctx: dict[str, Any]) -> None:
+    """A spectrum generator's program arguments: it needs its SLHA input (the template), and its
+    output is the run's spectrum file unless OutputFile names another (later tools read it)."""
+    if not program["input_file"]:
+        raise ConfigError(f"{tool} needs its SLHA input file (the template of the point's parameters)",
+                          file=ctx["file"], where=f"Codes.{name}.InputFile")
+    program["output_file"] = program["output_file"] or ctx["spectrum_file"] or DEFAULT_SPECTRUM
+    ctx["spectrum_file"] = ctx["spectrum_file"] or program["output_file"]
+
+
 def existing_spectrum(name: str, path: Path) -> Path:
     """The point's spectrum file, which the tool ``name`` reads; CodeError when no code wrote it."""
     if not path.is_file():
