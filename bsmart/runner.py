@@ -36,7 +36,8 @@ from bsmart.slha import slha_text
 
 log = logging.getLogger("bsmart")
 
-Task = tuple  # (ID, variables, iteration) or (ID, variables, iteration, the file given as the input)
+# (ID, variables, iteration), and for read_dir the file the point is given as its input file
+Task = tuple[int, dict[str, float], int] | tuple[int, dict[str, float], int, str]
 
 
 @dataclass
