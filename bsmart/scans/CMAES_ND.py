@@ -17,6 +17,7 @@ from bsmart.errors import ConfigError
 from bsmart.likelihood import MAX_LOSS
 from bsmart.results import read_points_csv
 from bsmart.scans.CMAES import NewScan as CMAES, __meta__ as CMAES_META
+from bsmart.scans._novelty import minmax, novelty_penalty
 from bsmart.settings import Setting, Settings, parse_bool
 
 __meta__ = {
@@ -58,41 +59,6 @@ def _names(value: Any, known: Iterable[str], where: str) -> list[str]:
     if unknown:
         raise ConfigError(f"unknown name(s) {unknown}; known: {sorted(known)}", where=where)
     return value
-
-
-class HBOS:
-    """Histogram-based outlier score (Goldstein & Dengel 2012, as pyod's HBOS): per column a
-    histogram of the training rows; a row's score is the sum of -log of its bins' densities.
-    ``inlier_probability`` scales scores linearly between the training rows' lowest and highest."""
-
-    def __init__(self, n_bins: int = 100):
-        self.n_bins = n_bins
-
-    def fit(self, rows: np.ndarray) -> HBOS:
-        self.edges = [np.histogram_bin_edges(column, bins=self.n_bins) for column in rows.T]
-        self.log_density = [np.log(np.histogram(column, bins=edges, density=True)[0] + 1e-12)
-                            for column, edges in zip(rows.T, self.edges)]
-        scores = self._scores(rows)
-        self.low, self.high = scores.min(), scores.max()
-        return self
-
-    def _scores(self, rows: np.ndarray) -> np.ndarray:
-        score = np.zeros(len(rows))
-        for column, edges, log_density in zip(rows.T, self.edges, self.log_density):
-            inside = (column >= edges[0]) & (column <= edges[-1])
-            bins = np.clip(np.searchsorted(edges, column, side="right") - 1, 0, len(log_density) - 1)
-            score -= np.where(inside, log_density[bins], log_density.min() - 1.0)  # outside: rarer than any bin
-        return score
-
-    def inlier_probability(self, rows: np.ndarray) -> np.ndarray:
-        span = self.high - self.low
-        outlier = (self._scores(rows) - self.low) / span if span > 0 else np.zeros(len(rows))
-        return 1.0 - np.clip(outlier, 0.0, 1.0)
-
-
-def _minmax(matrix: np.ndarray) -> np.ndarray:
-    low, span = matrix.min(axis=0), np.ptp(matrix, axis=0)
-    return np.divide(matrix - low, span, out=np.zeros_like(matrix), where=span > 0)
 
 
 class NewScan(CMAES):
@@ -161,18 +127,12 @@ class NewScan(CMAES):
                                                      for n in self.focus_observables)] for u, p in zip(unit, found)])
         penalty = np.ones(len(found))  # BSMArt: only good points are told apart, once two are known
         if self.novelty and len(self.good_rows) > 1 and good.sum() > 1:
-            penalty[good] = self._penalties(np.array(self.good_rows), rows[good])
+            penalty[good] = novelty_penalty(self.novelty, np.array(self.good_rows), rows[good], self.n_bins,
+                                            self.direction)
         self.good_rows.extend(rows[good])
         self.generations += 1
         self.since_good = 0 if good.any() else self.since_good + 1
-        return _minmax(losses).sum(axis=1) + penalty
-
-    def _penalties(self, known: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        if self.novelty == "HBOS":
-            return HBOS(self.n_bins).fit(known).inlier_probability(rows)
-        sign = -1.0 if str(self.direction).lower() == "max" else 1.0  # Optimiser: low focus values first
-        scaled = 2.0 * _minmax(np.vstack([known, rows]))[len(known):] - 1.0
-        return (1.0 / (1.0 + np.exp(-sign * scaled))).mean(axis=1)
+        return minmax(losses).sum(axis=1) + penalty
 
     def postprocess(self) -> None:
         super().postprocess()
