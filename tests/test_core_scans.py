@@ -474,7 +474,7 @@ def test_bsmart_tools_not_built_in_are_named_in_one_line(tmp_path: Path) -> None
     done = run_cli("run", str(write_json(tmp_path / "in.json", data)), cwd=tmp_path)
     assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert ("Codes.MadAnalysisExpert: BSMArt's MadAnalysisExpert tool is not built into bsmart yet (built in: "
-            "FlexibleSUSY, HiggsBounds, HiggsSignals, HiggsTools, MadGraph, MicrOmegas, SModelS, SModelS2, SOFTSUSY, "
+            "FlexibleSUSY, HackAnalysis_LO, HiggsBounds, HiggsSignals, HiggsTools, MadGraph, MicrOmegas, SModelS, SModelS2, SOFTSUSY, "
             "SPheno, VacStab, "
             "VevaciousPlusPlus, ZPEED, "
             "Zprime, anyBSM, flavio, pass_tool, resummino); run its program as a \"Command\"") in done.stderr

@@ -9,6 +9,7 @@ import json
 import math
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -240,3 +241,40 @@ def test_madgraph_cross_section_readers_take_the_first_that_madgraph_wrote(tmp_p
     (tmp_path / "tag_1_merged_xsecs.txt").write_text("Merging scale   Cross section (pb)  Error (pb)\n"
                                                      "30.0   1.234e+00   1.2e-02\n")
     assert read_cross_section(tmp_path) == (1.234, 0.0, 0.0)
+
+
+def _hackanalysis_job(tmp_path: Path, **code: Any) -> Path:
+    """A Grid over the gluino mass: pass_tool fills the spectrum, HackAnalysis_LO (the stand-in
+    analysePYTHIA.exe, tests/data/hackanalysis_standin) analyses it with the YAML file and the Pythia
+    configuration beside it, whose 1000022:m0 = 0.5 * mg is evaluated for each point."""
+    shutil.copytree(DATA / "hackanalysis_standin", tmp_path / "ha")
+    (tmp_path / "gluino.slha").write_text("Block MASS\n   1000021   mg\n   1000022   100.0\n")
+    data = {"Setup": {"Type": "Grid", "RunName": "HA", "Cores": 2, "Spectrum File": "gluino.slha"},
+            "Variables": {"mg": [1000, 2000, 4000]},
+            "Codes": {"pass_tool": {"InputFile": "gluino.slha"},
+                      "HackAnalysis_LO": {"Command": "ha/analysePYTHIA.py", "YAML file": "ha/toy.yaml", **code,
+                                          "Observables": {"efficiency": {"SLHA": ["HACKANALYSIS", [1]]},
+                                                          "cores": {"SLHA": ["HACKANALYSIS", [2]]}}}}}
+    (tmp_path / "ha.json").write_text(json.dumps(data))
+    return tmp_path / "ha.json"
+
+
+def test_hackanalysis_lo_runs_the_analysis_on_each_points_spectrum(tmp_path: Path) -> None:
+    run_scan(_hackanalysis_job(tmp_path, Cores=3), output_dir=tmp_path)
+    rows = {float(r["mg"]): r for r in _rows(tmp_path / "HA" / "all_points.csv")}
+    assert float(rows[1000]["efficiency"]) == pytest.approx(0.25) and float(rows[2000]["efficiency"]) == 0.5
+    assert {rows[m]["cores"] for m in (1000, 2000)} == {"3.0"}  # Cores overrides the YAML's 4
+    assert rows[4000]["valid"] == "False"  # m0 = 2000 GeV: the stand-in exits 1, as a failed run
+    assert "HackAnalysis_LO exited with status 1: analysePYTHIA: Pythia could not generate events" in \
+        rows[4000]["error"]
+
+
+def test_hackanalysis_lo_without_its_yaml_or_pythia_configuration_is_one_line(tmp_path: Path) -> None:
+    path = _hackanalysis_job(tmp_path)
+    (tmp_path / "ha" / "toy.cfg").unlink()
+    with pytest.raises(ConfigError, match=r"Codes.HackAnalysis_LO.YAML file: no Pythia configuration .*toy.cfg"):
+        run_scan(path, output_dir=tmp_path)
+    (tmp_path / "ha" / "toy.yaml").unlink()
+    with pytest.raises(ConfigError, match=r"Codes.HackAnalysis_LO.YAML file: no file or folder .*toy.yaml"):
+        run_scan(path, output_dir=tmp_path)
+    assert not (tmp_path / "HA").exists()

@@ -19,7 +19,7 @@ from types import ModuleType
 
 # BSMArt 2.0.2's other tools (bsmart/tools/ in its wheel): named in Codes, each is refused with a
 # line saying so, not with a generic complaint about a missing Command
-NOT_YET = ("HackAnalysis_LO", "MadAnalysisAllPAD", "MadAnalysisExpert", "MadGraphHackAnalysis")
+NOT_YET = ("MadAnalysisAllPAD", "MadAnalysisExpert", "MadGraphHackAnalysis")
 
 _NAMES = sorted((p.stem for p in Path(__file__).parent.glob("*.py") if not p.stem.startswith("_")),
                 key=len, reverse=True)  # the longest name first: "SPhenoX" is SPheno's
