@@ -38,6 +38,16 @@ def pythia_lines(path: Path, known: set[str]) -> list[tuple[str, list[str | Expr
     return lines
 
 
+def _plain(value: Any) -> Any:
+    """YAML's mappings as plain dicts (flavio's wilson makes yaml load OrderedDicts, which
+    safe_dump refuses)."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
 def _expression(text: str, known: set[str]) -> Expression | None:
     """``text`` as an expression of the variables, or None when it is not one (a number, a word)."""
     try:
@@ -91,7 +101,7 @@ def build(name: str, spec: Mapping[str, Any], program: dict[str, Any], ctx: Mapp
     path = tool_path(spec, "YAML file", ctx, name, "HackAnalysis_LO needs its YAML file (the analyses and the "
                                                    "Pythia configuration to run)")
     try:
-        settings = yaml.safe_load(path.read_text())
+        settings = _plain(yaml.safe_load(path.read_text()))
     except (OSError, yaml.YAMLError) as exc:
         raise ConfigError(f"{path}: not a YAML file: {str(exc).splitlines()[0]}", file=file,
                           where=f"{where}.YAML file") from None
