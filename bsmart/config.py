@@ -46,8 +46,6 @@ SETUP_KEYS = {
 }
 TOP_KEYS = {"Setup", "Scan", "Variables", "Observables", "Codes", "Blocks", "Derived Variables", "Plotting",
             "Networks", "Fitting", "MPI"}
-OBSERVABLE_KEYS = {"SLHA", "FUNCTION", "SCALING", "TYPE", "MAX", "MIN", "MEAN", "VARIANCE", "RANGE", "LOWER_BOUND",
-                   "UPPER_BOUND", "LOG_SCALING", "VALID", "SIGMA"}
 CODE_KEYS = {"Run", "Function", "Command", "InputFile", "OutputFile", "Observables", "Conditions", "Timeout",
              "Template", "Environment Variables", "Settings", "Type"}
 
