@@ -85,7 +85,7 @@ class DaskExecutor:
         code_timeouts = [getattr(c, "timeout", 0.0) for c in evaluator.chain.codes]
         self.point_timeout = sum(code_timeouts) + 60.0
         self.batch_timeout = batch_timeout
-        self.on_point: Callable[[EvaluatedPoint], None] | None = None
+        self.on_points: Callable[[list[EvaluatedPoint]], None] | None = None
 
     @classmethod
     def from_setup(cls, setup: Mapping[str, Any], evaluator: PointEvaluator, cores: int, file: str,
@@ -143,8 +143,8 @@ class DaskExecutor:
                 task = futures[future]
                 try:
                     results[task[0]] = future.result()
-                    if self.on_point is not None:
-                        self.on_point(results[task[0]])
+                    if self.on_points is not None:
+                        self.on_points([results[task[0]]])
                 except KilledWorker:  # perhaps only beside the point that killed the workers
                     suspects.append(task)
                 except Exception as exc:  # a lost future

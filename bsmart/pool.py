@@ -24,6 +24,7 @@ import signal
 import threading
 import time
 from collections import Counter, deque
+from itertools import islice
 from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -153,7 +154,7 @@ class WorkerPool:
         self._workers: list[_Worker | None] = [None] * workers
         codes = evaluator.chain.codes
         self._limits = [(c.name, c.timeout, GRACE if c.self_timed else 0.0) for c in codes]
-        self.on_point: Callable[[EvaluatedPoint], None] | None = None
+        self.on_points: Callable[[list[EvaluatedPoint]], None] | None = None
 
     def _chunks(self, tasks: Sequence[Task]) -> list[list[Task]]:
         if self.evaluator.chain.needs_workdir:
@@ -180,9 +181,8 @@ class WorkerPool:
                     worker.collect(results, self.journal)
                     if worker.busy:
                         self._check(worker, pending, results, deaths)
-                if self.on_point is not None:  # results keep their order of arrival
-                    for point in list(results.values())[told:]:
-                        self.on_point(point)
+                if self.on_points is not None and len(results) > told:  # the new ones are last (insertion order)
+                    self.on_points(list(islice(reversed(results.values()), len(results) - told))[::-1])
         except BaseException:
             self.terminate()
             raise

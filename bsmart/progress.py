@@ -22,8 +22,11 @@ from tqdm.contrib.logging import logging_redirect_tqdm
 from bsmart.points import EvaluatedPoint
 
 
+MININTERVAL = 0.005  # seconds between redraws as points finish (at most 200 a second)
+
+
 class ProgressBar:
-    """``point`` as each new point finishes, ``batch`` as each batch is stored; ``scan.progress()``
+    """``points`` with the points that just finished, ``batch`` as each batch is stored; ``scan.progress()``
     gives (done, total, unit) or None."""
 
     def __init__(self, scan: Any, runner: Any, stream: TextIO | None = None, enabled: bool | None = None):
@@ -46,36 +49,41 @@ class ProgressBar:
             finally:
                 self.close()
 
-    def point(self, point: EvaluatedPoint) -> None:
-        if self.enabled:
-            self.pending["evaluations"] += 1
-            self.pending["valid"] += point.valid
-            self.pending["good"] += point.good
-            self._draw()
+    def points(self, points: Sequence[EvaluatedPoint]) -> None:
+        if self.enabled and points:
+            self.pending["evaluations"] += len(points)
+            self.pending["valid"] += sum(p.valid for p in points)
+            self.pending["good"] += sum(p.good for p in points)
+            self._draw(force=False)
 
     def batch(self, points: Sequence[EvaluatedPoint]) -> None:
         if self.enabled and points:
             self.pending = dict.fromkeys(self.pending, 0)  # the runner counts them now
             self.iteration = points[-1].iteration
             self.efficiency = sum(p.good for p in points) / len(points)
-            self._draw()
+            self._draw(force=True)
 
-    def _draw(self) -> None:
+    def _draw(self, force: bool) -> None:
+        """As points finish (``force`` False) tqdm redraws at most every MININTERVAL seconds, so a cheap
+        code's thousands of points a second cost few terminal writes; a batch's end always redraws."""
         runner, target = self.runner, self.scan.progress()
         done, total, unit = target if target is not None else (runner.evaluated, None, "evaluations")
         if unit in self.pending:  # evaluations or good points: count those of the batch under way too
             done = (runner.evaluated if unit == "evaluations" else runner.good) + self.pending[unit]
         if self.bar is None:
             self.bar = tqdm(total=total, unit=f" {unit}", file=self.stream, dynamic_ncols=True, leave=False,
-                            initial=done, smoothing=0.05)
+                            initial=done, smoothing=0.05, mininterval=MININTERVAL, miniters=1)
         parts = [f"iteration {self.iteration}", f"valid {runner.valid + self.pending['valid']}"]
         if unit != "good":
             parts.append(f"good {runner.good + self.pending['good']}")
         if self.efficiency is not None:
             parts.append(f"batch efficiency {self.efficiency:.2f}")
-        self.bar.n = done
         self.bar.set_postfix_str(", ".join(parts), refresh=False)
-        self.bar.refresh()
+        if force:
+            self.bar.n = done
+            self.bar.refresh()
+        else:
+            self.bar.update(done - self.bar.n)
 
     def close(self) -> None:
         if self.bar is not None:

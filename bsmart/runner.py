@@ -108,7 +108,7 @@ class PointEvaluator:
 
 
 class Executor(Protocol):
-    on_point: Callable[[EvaluatedPoint], None] | None  # told of each point as it finishes (the progress bar)
+    on_points: Callable[[list[EvaluatedPoint]], None] | None  # told of the points that just finished (progress)
 
     def evaluate(self, tasks: Sequence[Task]) -> list[EvaluatedPoint]: ...
     def close(self) -> None: ...
@@ -119,14 +119,14 @@ class SerialExecutor:
 
     def __init__(self, evaluator: PointEvaluator):
         self.evaluator = evaluator
-        self.on_point: Callable[[EvaluatedPoint], None] | None = None
+        self.on_points: Callable[[list[EvaluatedPoint]], None] | None = None
 
     def evaluate(self, tasks: Sequence[Task]) -> list[EvaluatedPoint]:
         points = []
         for task in tasks:
             points.append(self.evaluator(task))
-            if self.on_point is not None:
-                self.on_point(points[-1])
+            if self.on_points is not None:
+                self.on_points(points[-1:])
         return points
 
     def close(self) -> None:
@@ -225,7 +225,7 @@ class RunManager:
         self.failures: Counter[str] = Counter()
         self.warned_undeclared: set[tuple[str, str]] = set()
         self.on_batch: Callable[[list[EvaluatedPoint]], None] | None = None  # e.g. the progress bar
-        self.on_point: Callable[[EvaluatedPoint], None] | None = None  # each new point as it finishes
+        self.on_points: Callable[[list[EvaluatedPoint]], None] | None = None  # new points as they finish
 
     @property
     def variable_names(self) -> tuple[str, ...]:
@@ -291,7 +291,7 @@ class RunManager:
         Every point in flight then is a suspect; innocent ones ran beside the culprit. So a
         suspect is evaluated alone, before the rest: only the culprit takes the run down again,
         and a point that did so twice is recorded invalid instead of being run a third time."""
-        self.executor.on_point = self.on_point
+        self.executor.on_points = self.on_points
         if not self.killed_the_run:  # the usual case: no run died with points in flight
             return self.executor.evaluate(tasks)
         deaths = {t[0]: self.killed_the_run.get(point_key(t[0], t[1].values()), 0) for t in tasks}

@@ -190,7 +190,7 @@ def run_scan(input_path: str | Path, *, seed: int | None = None, debug: bool | N
         log.info("resuming %s: %d points on disk will be reused as the scan replays", run_dir,
                  len(store.previous))
     progress = ProgressBar(scan, runner, enabled=None if show_progress else False)
-    runner.on_batch, runner.on_point = progress.batch, progress.point
+    runner.on_batch, runner.on_points = progress.batch, progress.points
     log.info("bsmart %s: scan %s, input %s, run folder %s, seed %d, %d core(s)", __version__, config.scan_name,
              file, run_dir, seed, config.cores)
     status, error = "finished", None

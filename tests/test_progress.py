@@ -51,7 +51,7 @@ def _on_a_terminal(args: list[str], cwd: Path) -> str:
 def test_the_bar_moves_as_points_finish_with_the_target(tmp_path: Path) -> None:
     text = _on_a_terminal([sys.executable, "-m", "bsmart", "run", str(_input(tmp_path))], tmp_path)
     shown = {int(n) for n in re.findall(r"\| *(\d+)/40 \[", text)}  # done/target, as tqdm draws it
-    assert {5, 10, 15, 25, 30, 35} <= shown  # within each batch of 20: as chunks of 5 points finish
+    assert {5, 10, 15, 25, 30, 35} <= shown  # within each batch of 20, as its points finish
     assert "evaluations/s" in text and "iteration 1, valid" in text
     # what stays on the screen of each line: what was written after its last carriage return
     lines = [line.split("\r")[-1] for line in text.replace("\r\n", "\n").split("\n")]
