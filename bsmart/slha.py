@@ -227,6 +227,10 @@ def read_slha(path: Path, fix: Callable[[str], str] | None = None):
 
 _DECAY1L = re.compile(r"^(\s*)DECAY1L\b", re.IGNORECASE | re.MULTILINE)
 _BLOCK_HEADER = re.compile(r"^\s*BLOCK\s+(\S+)", re.IGNORECASE | re.MULTILINE)
+# HackAnalysis' results: "BLOCK PROCESS <analysis>" (XS, Events, ...) and "BLOCK EFFICIENCIES
+# <analysis>" (a signal region's efficiency and uncertainties per line), entries keyed by name
+_ANALYSIS_HEADER = re.compile(r"^\s*BLOCK\s+(PROCESS|EFFICIENCIES)\s+([^\s#=]+)", re.IGNORECASE)
+ANALYSIS_BLOCKS = ("PROCESS", "EFFICIENCIES")
 
 
 def parse_slha(text: str, what: str = "the SLHA text"):
@@ -236,6 +240,7 @@ def parse_slha(text: str, what: str = "the SLHA text"):
     # SPheno's one-loop decays (DECAY1L) are no section pyslha knows: it would add their branching
     # ratios to the DECAY before them (summing to 2); skipped, as BSMArt's br keeps tree level only
     text = _DECAY1L.sub(r"\1SKIPPED_DECAY1L", text)
+    text, analyses = _split_analyses(text)
     text, repeats = _number_repeated_blocks(text)
     try:
         # pyslha writes "Ignoring unknown section" to stderr on garbage; that belongs in the
@@ -248,9 +253,53 @@ def parse_slha(text: str, what: str = "the SLHA text"):
     for alias, name in repeats.items():  # a block written again (e.g. ZPEEDIN once per Z') adds its entries
         for key, value in doc.blocks.pop(alias, {}).items():
             doc.blocks[name][key] = value
-    if not doc.blocks and not doc.decays:
+    if not doc.blocks and not doc.decays and not analyses:
         raise CodeError(f"{what} is not valid SLHA: no BLOCK or DECAY found")
+    doc.analyses = analyses
     return doc
+
+
+def _split_analyses(text: str) -> tuple[str, dict[str, dict[str, dict[str, list[float]]]]]:
+    """HackAnalysis' blocks taken out of the text (pyslha drops entries keyed by name):
+    {ANALYSIS: {"PROCESS": {"XS": [value], ...}, "EFFICIENCIES": {region: [efficiency, ...]}}}."""
+    if "PROCESS" not in text.upper() and "EFFICIENCIES" not in text.upper():
+        return text, {}
+    analyses: dict[str, dict[str, dict[str, list[float]]]] = {}
+    kept, entries = [], None
+    for line in text.splitlines(True):
+        header = _ANALYSIS_HEADER.match(line)
+        if header:
+            entries = analyses.setdefault(header.group(2).upper(), {}).setdefault(header.group(1).upper(), {})
+            continue
+        if entries is not None and section_name(line) is None:
+            words = line.partition("#")[0].split()
+            if len(words) > 1 and all(_is_number(w) for w in words[1:]):
+                entries[words[0]] = [float(w.replace("D", "E").replace("d", "e")) for w in words[1:]]
+            continue
+        entries = None
+        kept.append(line)
+    return "".join(kept), analyses
+
+
+def analyses_text(analyses: Mapping[str, Mapping[str, Mapping[str, Sequence[float]]]]) -> str:
+    """HackAnalysis' blocks written back as HackAnalysis writes them."""
+    lines = []
+    for analysis, blocks in analyses.items():
+        for block, entries in blocks.items():
+            lines.append(f"BLOCK {block} {analysis}\n")
+            lines += [f"{key}   {'   '.join(f'{v:.8e}' for v in values)}\n" for key, values in entries.items()]
+    return "".join(lines)
+
+
+def join_spectrum(spectrum: Any, other: Any) -> None:
+    """A later code's results join (and replace) the point's spectrum, as in BSMArt."""
+    spectrum.blocks.update(other.blocks)
+    spectrum.decays.update(other.decays)
+    spectrum.xsections.update(other.xsections)
+    for analysis, blocks in getattr(other, "analyses", {}).items():
+        if not hasattr(spectrum, "analyses"):
+            spectrum.analyses = {}
+        spectrum.analyses.setdefault(analysis, {}).update(blocks)
 
 
 def _number_repeated_blocks(text: str) -> tuple[str, dict[str, str]]:
@@ -292,7 +341,7 @@ def slha_text(doc) -> str:
     """A parsed SLHA document written out again (the spectrum BSMArt's StoreAllPoints collects)."""
     import pyslha
 
-    return pyslha.writeSLHA(doc, ignorenobr=True)
+    return pyslha.writeSLHA(doc, ignorenobr=True) + analyses_text(getattr(doc, "analyses", {}))
 
 
 def slha_value(doc, block: str, keys: tuple) -> float:
@@ -313,6 +362,8 @@ def slha_value(doc, block: str, keys: tuple) -> float:
         if block == "XSECTION":  # [sqrt(s), beam, beam, final state...], as BSMArt's zslha
             process = doc.xsections[(int(keys[1]), int(keys[2]), *sorted(int(k) for k in keys[3:]))]
             return next(float(x.value) for x in process.xsecs if math.isclose(x.sqrts, float(keys[0])))
+        if block in ANALYSIS_BLOCKS:  # [analysis, name] or [analysis, region, column], as BSMArt's zslha
+            return float(doc.analyses[str(keys[0]).upper()][block][str(keys[1])][int(keys[2]) if len(keys) > 2 else 0])
         entries = doc.blocks[block]
         value = entries[keys[0]] if len(keys) == 1 else entries[tuple(keys)]
         return float(value)

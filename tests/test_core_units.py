@@ -202,6 +202,31 @@ def test_read_slha_values(tmp_path: Path) -> None:
         slha_value(doc, "MASS", (1000022,))
 
 
+def test_hackanalysis_blocks_are_read_per_analysis_and_written_back(tmp_path: Path) -> None:
+    """HackAnalysis' efficiency file names each analysis in the block header and keys its entries
+    by name (pyslha dropped them all): read as BSMArt's zslha reads them, kept when the spectrum
+    is written again (StoreAllPoints), and joined with a later code's blocks."""
+    from bsmart.slha import join_spectrum, parse_slha, slha_text, slha_value
+
+    out = tmp_path / "spectrum.slha"
+    out.write_text("Block MASS\n  1000021  1500.\nBLOCK PROCESS ATLAS_SUSY_2018_04\nXS   1.5e+01   # (fb) \n"
+                   "Events  10000\nBLOCK EFFICIENCIES ATLAS_SUSY_2018_04 # name, eff, rel. uncert.\n"
+                   "SR-high   2.500000e-01   4.000000e-02\nSR-low   1.0e-01   2.0e-02\n"
+                   "BLOCK PROCESS cms_sus_16_039\nXS   3.0e+00   # (fb) \nEvents  5000\nBlock HMIX\n  1  500.0\n")
+    doc = read_slha(out)
+    assert slha_value(doc, "PROCESS", ("atlas_susy_2018_04", "XS")) == 15.0
+    assert slha_value(doc, "PROCESS", ("CMS_SUS_16_039", "Events")) == 5000
+    assert slha_value(doc, "EFFICIENCIES", ("ATLAS_SUSY_2018_04", "SR-high", 1)) == 0.04
+    assert slha_value(doc, "HMIX", (1,)) == 500.0 and slha_value(doc, "MASS", (1000021,)) == 1500.0
+    with pytest.raises(CodeError, match=r"entry EFFICIENCIES \['ATLAS_SUSY_2018_04', 'SR-mid', 0\] is missing"):
+        slha_value(doc, "EFFICIENCIES", ("ATLAS_SUSY_2018_04", "SR-mid", 0))
+    again = parse_slha(slha_text(doc))
+    assert again.analyses == doc.analyses and again.blocks["HMIX"][1] == 500.0
+    later = parse_slha("Block MADGRAPH\n  1  0.003\n")
+    join_spectrum(later, doc)
+    assert slha_value(later, "PROCESS", ("ATLAS_SUSY_2018_04", "XS")) == 15.0
+
+
 def test_a_repeated_block_adds_its_entries(tmp_path: Path) -> None:
     """BSMArt's MicrOmegas cross-section driver writes BLOCK ZPEEDIN once per Z' (entries 1-9,
     then 11-19): both Z' must reach ZPEED (pyslha alone kept only the last block's entries)."""

@@ -12,7 +12,7 @@ from bsmart.errors import CodeError, ExpressionError, UnknownNameError
 from bsmart.expr import Expression
 from bsmart.fitting import Fitting
 from bsmart.likelihood import Observable, as_float
-from bsmart.slha import slha_value
+from bsmart.slha import join_spectrum, slha_value
 
 
 GIVEN_INPUT = "__given_input__"  # env key: a file the first template's code takes as is (read_dir)
@@ -173,9 +173,7 @@ class Chain:
             if out.slha is not None and (spectrum is None or code.name == self.spectrum_code):
                 spectrum = out.slha
             elif out.slha is not None:  # as BSMArt: a later code's blocks join (and replace) the spectrum's
-                spectrum.blocks.update(out.slha.blocks)
-                spectrum.decays.update(out.slha.decays)
-                spectrum.xsections.update(out.slha.xsections)
+                join_spectrum(spectrum, out.slha)
             # as BSMArt: a code's SLHA observables read the joined spectrum (its blocks and the earlier codes')
             doc = spectrum if out.slha is not None else None
             for name, obs in code.observables.items():
