@@ -22,7 +22,7 @@ from bsmart.fitting import Fitting
 from bsmart.likelihood import SCALINGS, Observable
 from bsmart.scans import resolve_scan_id
 from bsmart.settings import parse_bool, parse_float, parse_int
-from bsmart.slha import Template
+from bsmart.slha import ANALYSIS_BLOCKS, Template
 from bsmart.space import Space, Variable, parse_grid_values
 
 RESERVED_NAMES = {"ID", "NLL", "valid", "good", "iteration", "error", "VARIABLE", "seconds"}
@@ -308,6 +308,8 @@ def parse_observable(name: str, spec: Any, file: str, code: str | None, known_na
                 keys = (int(keys[0]), tuple(int(k) for k in keys[1]))
             elif entry[0].upper() == "XSECTION":  # [sqrt(s) in GeV, beam, beam, final state...]
                 keys = (float(keys[0]), int(keys[1]), int(keys[2]), *(int(k) for k in keys[3:]))
+            elif entry[0].upper() in ANALYSIS_BLOCKS:  # HackAnalysis': [analysis, name(, column)]
+                keys = (str(keys[0]), str(keys[1]), *(int(k) for k in keys[2:3]))
             else:
                 keys = tuple(int(k) for k in keys)
         except (TypeError, ValueError, IndexError):
@@ -365,7 +367,7 @@ def parse_observable(name: str, spec: Any, file: str, code: str | None, known_na
 
 # -- codes --------------------------------------------------------------------------------
 
-def _resolve_command(command: Any, base_dir: Path, where: str, file: str) -> list[str]:
+def resolve_command(command: Any, base_dir: Path, where: str, file: str) -> list[str]:
     if isinstance(command, str):
         try:
             args = shlex.split(command)
@@ -401,7 +403,7 @@ def _safe_file_name(value: Any, where: str, file: str) -> str:
 def parse_code(name: str, spec: Any, ctx: dict[str, Any]) -> Code | None:
     from bsmart.codes.external import ExternalCode
     from bsmart.codes.python import PythonCode
-    from bsmart.codes.tools import find_tool, not_built_in
+    from bsmart.codes.tools import find_tool
     from bsmart.codes.tools._user_tool import build as build_user_tool
     from bsmart.codes.toy_targets import ToyTargets
 
@@ -447,13 +449,13 @@ def parse_code(name: str, spec: Any, ctx: dict[str, Any]) -> Code | None:
         return tool.build(name, spec, common, ctx)
     runs_program = user_tool is None and getattr(tool, "RUNS_PROGRAM", True)  # pass_tool only fills its template
     if "Command" not in spec and runs_program:
-        reason = not_built_in(name)
-        if reason:
-            raise ConfigError(reason, file=file, where=where)
+        if tool is not None:
+            raise ConfigError(f"BSMArt's {tool.__name__.rsplit('.', 1)[-1]} tool needs \"Command\", the path of its "
+                              "program", file=file, where=where)
         raise ConfigError("needs \"Function\" (a Python code), \"Command\" (a program), the name of one of "
                           f"BSMArt's tools, or a user tool {Path('Tools') / (name + '.py')} next to the input file",
                           file=file, where=where)
-    command = _resolve_command(spec["Command"], base_dir, f"{where}.Command", file) if runs_program else []
+    command = resolve_command(spec["Command"], base_dir, f"{where}.Command", file) if runs_program else []
     input_file = spec.get("InputFile")
     output_file = spec.get("OutputFile")
     template = None

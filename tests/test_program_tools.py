@@ -253,8 +253,9 @@ def _hackanalysis_job(tmp_path: Path, **code: Any) -> Path:
             "Variables": {"mg": [1000, 2000, 4000]},
             "Codes": {"pass_tool": {"InputFile": "gluino.slha"},
                       "HackAnalysis_LO": {"Command": "ha/analysePYTHIA.py", "YAML file": "ha/toy.yaml", **code,
-                                          "Observables": {"efficiency": {"SLHA": ["HACKANALYSIS", [1]]},
-                                                          "cores": {"SLHA": ["HACKANALYSIS", [2]]}}}}}
+                                          "Observables": {"efficiency": {"SLHA": ["EFFICIENCIES",
+                                                                                  ["toy", "SR-mass", 0]]},
+                                                          "cores": {"SLHA": ["PROCESS", ["TOY", "Cores"]]}}}}}
     (tmp_path / "ha.json").write_text(json.dumps(data))
     return tmp_path / "ha.json"
 
@@ -278,3 +279,117 @@ def test_hackanalysis_lo_without_its_yaml_or_pythia_configuration_is_one_line(tm
     with pytest.raises(ConfigError, match=r"Codes.HackAnalysis_LO.YAML file: no file or folder .*toy.yaml"):
         run_scan(path, output_dir=tmp_path)
     assert not (tmp_path / "HA").exists()
+
+
+def _collider_job(tmp_path: Path, code: str, spec: dict[str, Any], masses: list[float]) -> Path:
+    """A Grid over the gluino mass mg (pass_tool writes it into the spectrum, the stand-in MadGraph
+    process folder makes events with sigma = 2 pb (1000/mg)^4), then the collider tool ``code``
+    with the stand-ins of MadAnalysis5 (ma5/) and HackAnalysis (ha/); each point's folder is kept."""
+    shutil.copytree(DATA / "madgraph_standin", tmp_path / "proc")
+    shutil.copytree(DATA / "ma5_standin", tmp_path / "ma5")
+    shutil.copytree(DATA / "hackanalysis_standin", tmp_path / "ha", symlinks=True)
+    (tmp_path / "in.tpl").write_text("Block MASS\n  1000021  mg\n  1000022  100.0\n")
+    data = {"Setup": {"Type": "Grid", "RunName": "LHC", "Cores": 2, "Spectrum File": "card.slha",
+                      "StoreEverything": "True", "Output File": "lhc", "Temporary Directory": "scratch",
+                      "debug": "True"},
+            "Variables": {"mg": masses},
+            "Codes": {"pass_tool": {"InputFile": "card.slha", "Template": "in.tpl"},
+                      code: {"MadGraph": "proc/bin/generate_events", "Process": "gluinos", **spec}}}
+    return write_json(tmp_path / "in.json", data)
+
+
+def write_json(path: Path, data: dict) -> Path:
+    path.write_text(json.dumps(data))
+    return path
+
+
+def _kept(tmp_path: Path, row: dict[str, str]) -> Path:
+    return tmp_path / "LHC" / "All_Outputs" / f"lhc_{row['ID']}"
+
+
+def test_madanalysis_allpad_recasts_madgraph_events_as_bsmart_did(tmp_path: Path) -> None:
+    """MadGraph's HepMC events and cross section go to ma5 -R with a recasting card made from the
+    Analyses (each with its PAD's version and card); the best region (the smallest positive sigma95
+    of the lines marked best) fills Block MADANALYSISPAD 1-4; a run that writes no summary (the
+    stand-in below 0.06 pb) makes its point invalid; an unknown analysis or no card is one line."""
+    observables = {name: _off("MADANALYSISPAD", k) for k, name in enumerate(("cls", "sig95", "excess", "r1"), 1)}
+    observables["xs"] = _off("MADGRAPH", 1)  # MadGraph's block, as every MadGraph-based tool of BSMArt's adds it
+    spec = {"MA5 Path": "ma5", "Analyses": ["atlas_susy_2018_04", "cms_sus_16_039"], "Observables": observables}
+    path = _collider_job(tmp_path, "MadAnalysisAllPAD", spec, [1000, 1500, 2500])
+    run_scan(path, output_dir=tmp_path)
+    rows = {float(r["mg"]): r for r in _rows(tmp_path / "LHC" / "all_points.csv")}
+    for mass in (1000, 1500):
+        xs = 2 * (1000 / mass) ** 4
+        values = [float(rows[mass][k]) for k in ("cls", "sig95", "excess", "r1", "xs")]
+        assert values == pytest.approx([1 - math.exp(-float(f"{xs:.4e}") / 0.05), 0.05, xs - 0.05, xs / 0.05 - 1, xs],
+                                       rel=1e-4)
+        folder = _kept(tmp_path, rows[mass])
+        assert (folder / "gluinos_sample.card").read_text() == (
+            "atlas_susy_2018_04    vSFS    on    atlas_sfs.ma5   #\ncms_sus_16_039    vSFS    on    cms_sfs.ma5   #\n")
+        assert f"set gluinos_sample.xsection = {xs:.4e}\n" in (folder / "MA5" / "launch" / "gluinos_sample").read_text()
+    assert rows[2500]["error"] == ("MadAnalysisAllPAD: MadAnalysis wrote no "
+                                   "MA5/gluinos_sample/Output/SAF/CLs_output_summary.dat")
+
+    (tmp_path / "exot.card").write_text("atlas_exot_2018_06    v1.2    on    delphes_card_atlas_exot_2018_06.tcl   #\n")
+    data = json.loads(path.read_text())
+    data["Codes"]["MadAnalysisAllPAD"]["MA5 Card"] = "exot.card"
+    data["Variables"]["mg"] = [1000]
+    run_scan(write_json(path, data), output_dir=tmp_path, overwrite=True)
+    assert float(_rows(tmp_path / "LHC" / "all_points.csv")[0]["sig95"]) == 0.2
+    del data["Codes"]["MadAnalysisAllPAD"]["MA5 Card"]
+    data["Codes"]["MadAnalysisAllPAD"]["Analyses"] = ["cms_sus_16_039", "atlas_susy_2099_01"]
+    with pytest.raises(ConfigError, match=r"Codes.MadAnalysisAllPAD.Analyses: \['atlas_susy_2099_01'\] not in .*ma5"
+                                          r"/tools/PAD\(ForSFS\)/Input/recast_config.dat \(4 analyses there\)"):
+        run_scan(write_json(path, data), output_dir=tmp_path, overwrite=True)
+    del data["Codes"]["MadAnalysisAllPAD"]["Analyses"]
+    with pytest.raises(ConfigError, match=r"Codes.MadAnalysisAllPAD: name an \"MA5 Card\""):
+        run_scan(write_json(path, data), output_dir=tmp_path, overwrite=True)
+
+
+def test_madanalysis_expert_runs_the_users_analysis_on_the_events(tmp_path: Path) -> None:
+    """Command is ma5 (MadGraph's generate_events is "MadGraph"): it runs in the point's MA5/launch
+    on the sample file naming the HepMC events; a point whose events it cannot read is invalid."""
+    path = _collider_job(tmp_path, "MadAnalysisExpert", {"Command": "ma5/bin/ma5", "Process": "p p > go go"}, [1200])
+    summary = run_scan(path, output_dir=tmp_path)
+    assert summary["valid"] == 1, summary
+    launch = _kept(tmp_path, _rows(tmp_path / "LHC" / "all_points.csv")[0]) / "MA5" / "launch"
+    assert (launch / "expert_analysis.txt").read_text() == "events 10\n"
+    assert (launch / "p_p___go_go_sample").read_text().endswith("Events/run_01/tag_1_pythia8_events.hepmc.gz")
+
+
+def test_madgraph_hackanalysis_lhe_and_hepmc_modes(tmp_path: Path) -> None:
+    """LHE mode (read from the program's name): MadGraph without shower, nevents from the YAML,
+    the events dealt into Split/split_<i>.lhe.gz for 2 cores (removed afterwards), the Pythia
+    configuration evaluated per point; HEPMC mode: showered events. HackAnalysis' PROCESS and
+    EFFICIENCIES blocks are read as BSMArt reads them. GridPack is warned and ignored; Check
+    Exclusion is one line."""
+    (tmp_path / "ha.yaml").write_text("settings:\n  Config file: toy.cfg\n  nevents: 20\nanalyses:\n  - toy\n")
+    observables = {"xs": {"SLHA": ["PROCESS", ["toy", "XS"]]}, "events": {"SLHA": ["PROCESS", ["toy", "Events"]]},
+                   "efficiency": {"SLHA": ["EFFICIENCIES", ["TOY", "SR-mass", 0]]}}
+    spec = {"HackAnalysis": "ha/analysePYTHIA_LHE.py", "YAML file": "ha.yaml", "Cores": 2, "GridPack": "True",
+            "Observables": observables}
+    path = _collider_job(tmp_path, "MadGraphHackAnalysis", spec, [1000, 2000])
+    shutil.copy(tmp_path / "ha" / "toy.cfg", tmp_path / "toy.cfg")
+    from bsmart.config import load_config
+    assert any("MadGraphHackAnalysis.GridPack: ignored" in w for w in load_config(path).warnings)
+    run_scan(path, output_dir=tmp_path)
+    for row in _rows(tmp_path / "LHC" / "all_points.csv"):
+        mass = float(row["mg"])
+        assert (float(row["xs"]), float(row["events"]), float(row["efficiency"])) == pytest.approx(
+            (2000 * (1000 / mass) ** 4, 20, mass / 4000), rel=1e-4)
+        folder = _kept(tmp_path, row)
+        assert "1000022:m0 = " + f"{0.5 * mass:10.6e}" in (folder / "toy.cfg").read_text()
+        assert not list((folder / "Split").glob("*")), "the split events are removed without Store Events"
+    copy = next((tmp_path / "scratch").glob("bsmart_LHC_*/.MadGraphHackAnalysis-*"))  # a worker's process folder
+    commands = (copy / "Events" / "run_01" / "commands.txt").read_text().split("\n")
+    assert commands[:5] == ["shower=OFF", "detector=OFF", "analysis=OFF", "madspin=OFF", "done"]
+    assert commands[5:8] == ["update dependent", "set nevents 20", "done"]
+
+    data = json.loads(path.read_text())
+    data["Codes"]["MadGraphHackAnalysis"].update({"HackAnalysis": "ha/analysePYTHIA.py", "Mode": "hepmc"})
+    run_scan(write_json(path, data), output_dir=tmp_path, overwrite=True)
+    for row in _rows(tmp_path / "LHC" / "all_points.csv"):
+        assert (float(row["events"]), float(row["efficiency"])) == (20, 0.5)
+    data["Codes"]["MadGraphHackAnalysis"]["Check Exclusion"] = "True"
+    with pytest.raises(ConfigError, match=r"Codes.MadGraphHackAnalysis.Check Exclusion: not built into bsmart"):
+        run_scan(write_json(path, data), output_dir=tmp_path, overwrite=True)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from bsmart.codes.base import CodeOutput
-from bsmart.codes.tools._library import append_block, existing_spectrum, tool_path
+from bsmart.codes.tools._library import append_block, existing_spectrum, read_spectrum, tool_path
 from bsmart.codes.tools._madgraph import (CrossSectionTable, command_text, parse_commands, process_folder,
                                           read_cross_section, worker_copy)
 from bsmart.codes.tools._program import SpectrumProgram
@@ -26,18 +26,22 @@ from bsmart.errors import CodeError, ConfigError, ExpressionError
 KEYS = {"MadGraph", "MadGraph Path", "Proc Card", "Output Directory", "MadGraph Directory", "TempDir", "Process",
         "python2", "Cores", "QNUMBERS file", "MadSpin", "Extra Commands", "k-factor", "Cross-sections"}
 RUNS_PROGRAM = False  # its program is the process folder's generate_events, found from several keys
+DEFAULT_PROCESS = "HAPROCESS"  # BSMArt's name when "Process" labels none
 
 
 class MadGraph(SpectrumProgram):
-    def __init__(self, name: str, command: Sequence[str], *, folder: Path, process: str, commands: list[list[Any]],
-                 madspin: bool, qnumbers: str, k_factor: float, table: CrossSectionTable | None,
-                 cores: int | None, **kwargs: Any):
-        super().__init__(name, command, **kwargs)
-        self.folder, self.process, self.commands, self.madspin = folder, process, commands, madspin
+    def __init__(self, name: str, command: Sequence[str], *, folder: Path, python: list[str], process: str,
+                 commands: list[list[Any]], madspin: bool, qnumbers: str, k_factor: float,
+                 table: CrossSectionTable | None, cores: int | None, **kwargs: Any):
+        super().__init__(name, command, **kwargs)  # command: the program a tool built on this runs on the events
+        self.folder, self.python, self.process, self.commands, self.madspin = folder, python, process, commands, madspin
         self.qnumbers, self.k_factor, self.table, self.cores = qnumbers, k_factor, table, cores
 
-    def run(self, env: Mapping[str, Any], workdir: Path | None) -> CodeOutput:
-        assert workdir is not None
+    def generate(self, env: Mapping[str, Any], workdir: Path) -> tuple[Path, Path, float]:
+        """generate_events on the point's spectrum, in this worker's copy of the process folder, and
+        Block MADGRAPH appended to the spectrum (BSMArt's MGaux does both for every MadGraph tool):
+        (the spectrum file, the run's folder under Events (the decayed one with MadSpin), the
+        cross section in pb that the block's entry 1 holds)."""
         spectrum = existing_spectrum(self.name, workdir / self.spectrum_file)
         try:
             commands = command_text(self.commands, env)
@@ -50,11 +54,12 @@ class MadGraph(SpectrumProgram):
             card.write(self.qnumbers)
         stdin = workdir / f"{''.join(c for c in self.process if c.isalnum()) or 'extra'}.mg"
         stdin.write_text(commands)
-        self.execute([*self.command, str(copy / "bin" / "generate_events")], workdir, self.timeout, stdin)
+        self.execute([*self.python, str(copy / "bin" / "generate_events")], workdir, self.timeout, stdin)
         run = copy / "Events" / "run_01"
         decayed = run.with_name("run_01_decayed_1")
+        run = decayed if self.madspin and decayed.is_dir() else run
         try:
-            xs, plus, minus = read_cross_section(decayed if self.madspin and decayed.is_dir() else run)
+            xs, plus, minus = read_cross_section(run)
         except (CodeError, OSError) as exc:
             raise CodeError(f"{self.name}: {exc}") from None
         about = f"of {self.process}"
@@ -66,26 +71,46 @@ class MadGraph(SpectrumProgram):
             entries = [(1, value, f"interpolated cross section (pb) {about}"), (2, relative, "+ fractional "
                        "uncertainty"), (3, relative, "- fractional uncertainty")] + [
                 (k + 3, v, f"MadGraph's {c}") for k, v, c in entries]
-        return CodeOutput(slha=append_block(self.name, spectrum, "MADGRAPH", entries))
+        append_block(self.name, spectrum, "MADGRAPH", entries)
+        return spectrum, run, entries[0][1]
+
+    def run(self, env: Mapping[str, Any], workdir: Path | None) -> CodeOutput:
+        assert workdir is not None
+        return CodeOutput(slha=read_spectrum(self.name, self.generate(env, workdir)[0]))
 
 
-def build(name: str, spec: Mapping[str, Any], program: dict[str, Any], ctx: Mapping[str, Any]) -> MadGraph:
+def find_events(name: str, run: Path, endings: tuple[str, ...]) -> Path:
+    """The run's event file (``.lhe``, ``.hepmc``, gzipped or not), as BSMArt looks for it."""
+    found = sorted(p for p in run.glob("*") if p.name.endswith(endings)) if run.is_dir() else []
+    if not found:
+        raise CodeError(f"{name}: MadGraph wrote no {' or '.join(e for e in endings if not e.endswith('.gz'))} "
+                        f"events in {run.name}")
+    return found[0]
+
+
+def madgraph_settings(name: str, spec: Mapping[str, Any], program: dict[str, Any], ctx: Mapping[str, Any],
+                      default_commands: list[list[Any]] | None = None) -> dict[str, Any]:
+    """The MadGraph run's settings from BSMArt's keys, for MadGraph and the tools built on it."""
     file, where = ctx["file"], f"Codes.{name}"
     folder = process_folder(spec, ctx, where)
     python2 = parse_bool(spec.get("python2", False), f"{where}.python2", file)
-    command = [shutil.which("python2") or ""] if python2 else []
-    if python2 and not command[0]:
+    python = [shutil.which("python2") or ""] if python2 else []
+    if python2 and not python[0]:
         raise ConfigError("python2 is not on PATH", file=file, where=f"{where}.python2")
     if not python2 and not os.access(folder / "bin" / "generate_events", os.X_OK):
         raise ConfigError(f"{folder / 'bin' / 'generate_events'} is not executable", file=file, where=where)
-    commands, madspin = parse_commands(spec, ctx, where, parse_bool(spec.get("MadSpin", False), f"{where}.MadSpin",
-                                                                    file))
+    madspin = parse_bool(spec.get("MadSpin", False), f"{where}.MadSpin", file)
+    commands, madspin = parse_commands(spec, ctx, where, madspin, default_commands)
     qnumbers = tool_path(spec, "QNUMBERS file", ctx, name)
     table = CrossSectionTable(spec["Cross-sections"], ctx, f"{where}.Cross-sections") \
         if "Cross-sections" in spec else None
     cores = int(parse_float(spec["Cores"], f"{where}.Cores", file)) if "Cores" in spec else None
-    program.update(command=command, input_file=None, output_file=None, template=None)
-    return MadGraph(name, folder=folder, process=str(spec.get("Process", "HAPROCESS")), commands=commands,
-                    madspin=madspin, qnumbers=qnumbers.read_text() if qnumbers else "",
-                    k_factor=parse_float(spec.get("k-factor", 1.0), f"{where}.k-factor", file), table=table,
-                    cores=cores, spectrum_file=ctx["spectrum_file"], **program)
+    program.update(input_file=None, output_file=None, template=None)
+    return dict(folder=folder, python=python, process=str(spec.get("Process", DEFAULT_PROCESS)), commands=commands,
+                madspin=madspin, qnumbers=qnumbers.read_text() if qnumbers else "",
+                k_factor=parse_float(spec.get("k-factor", 1.0), f"{where}.k-factor", file), table=table,
+                cores=cores, spectrum_file=ctx["spectrum_file"], **program)
+
+
+def build(name: str, spec: Mapping[str, Any], program: dict[str, Any], ctx: Mapping[str, Any]) -> MadGraph:
+    return MadGraph(name, **madgraph_settings(name, spec, {**program, "command": []}, ctx))

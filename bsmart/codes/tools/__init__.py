@@ -17,22 +17,8 @@ import importlib
 from pathlib import Path
 from types import ModuleType
 
-# BSMArt 2.0.2's other tools (bsmart/tools/ in its wheel): named in Codes, each is refused with a
-# line saying so, not with a generic complaint about a missing Command
-NOT_YET = ("MadAnalysisAllPAD", "MadAnalysisExpert", "MadGraphHackAnalysis")
-
 _NAMES = sorted((p.stem for p in Path(__file__).parent.glob("*.py") if not p.stem.startswith("_")),
                 key=len, reverse=True)  # the longest name first: "SPhenoX" is SPheno's
-
-
-def not_built_in(code_name: str) -> str | None:
-    """Why a code named as one of BSMArt's tools that bsmart does not run yet cannot run; else None."""
-    tool = next((t for t in NOT_YET if t.lower() == code_name.lower()), None)
-    if tool is None:
-        return None
-    return (f"BSMArt's {tool} tool is not built into bsmart yet (built in: {', '.join(sorted(_NAMES))}); run its "
-            f"program as a \"Command\" (with InputFile, OutputFile and SLHA observables) or wrap it in a Python "
-            f"\"Function\" (docs/codes.md)")
 
 
 def find_tool(code_name: str) -> ModuleType | None:

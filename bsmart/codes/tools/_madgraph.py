@@ -52,12 +52,15 @@ def process_folder(spec: Mapping[str, Any], ctx: Mapping[str, Any], where: str) 
     return path
 
 
-def parse_commands(spec: Mapping[str, Any], ctx: Mapping[str, Any], where: str,
-                   madspin: bool) -> tuple[list[list[Any]], bool]:
+def parse_commands(spec: Mapping[str, Any], ctx: Mapping[str, Any], where: str, madspin: bool,
+                   default: list[list[Any]] | None = None) -> tuple[list[list[Any]], bool]:
     """BSMArt's ``Extra Commands`` (lists of [command, value, suffix]; a value that is an
-    expression of the variables is evaluated per point, any other is text) and whether MadSpin runs."""
+    expression of the variables is evaluated per point, any other is text; else ``default`` or
+    MadGraph's) and whether MadSpin runs."""
     file, names = ctx["file"], ctx["names"] | ctx["derived"]
     given = spec.get("Extra Commands")
+    if given is None and default is not None:
+        return default, madspin
     if given is None:
         return [[c.format("ON" if madspin else "OFF")] for c in DEFAULT_COMMANDS], madspin
     if not isinstance(given, list) or not all(isinstance(c, list) and c and len(c) <= 3 for c in given):

@@ -1,0 +1,120 @@
+"""HackAnalysis on MadGraph's events (BSMArt's MadGraphHackAnalysis): MadGraph runs as BSMArt's
+MadGraph tool does, Block MADGRAPH appended (default commands: no shower in ``LHE`` mode, Pythia8 in ``HEPMC`` mode,
+``run_card Commands`` or ``update dependent``, then ``set nevents`` from the YAML's ``nevents``),
+then ``<HackAnalysis> <YAML file's name>`` runs in the point's folder, the YAML's ``LHE file`` or
+``HEPMC file`` set to the events (with ``Cores`` > 1 in LHE mode, the events are dealt into
+``<LHE file>_<i>.lhe.gz``, default ``Split/split``, removed afterwards unless ``Store Events``) and,
+in LHE mode, the Pythia configuration's expressions evaluated. ``Mode`` is LHE or HEPMC, else read
+from the program's name (analysePYTHIA_LHE, analyseHEPMC). The efficiency file joins the spectrum.
+All ``nevents`` are generated in one MadGraph run: ``GridPack``, ``Batch Size`` and the convergence
+checks only made BSMArt stop sooner, so they are warned and ignored; ``Check Exclusion`` (HackAnalysis'
+Python statistics) is not built in and stops the run in one line."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+from typing import Any, Mapping
+
+from bsmart.codes.base import CodeOutput
+from bsmart.codes.tools import MadGraph as madgraph
+from bsmart.codes.tools._hackanalysis import PythiaLines, pythia_config, pythia_text, read_settings, run_analysis
+from bsmart.config import parse_bool, parse_int, resolve_command
+from bsmart.errors import ConfigError
+
+IGNORED = ("GridPack", "Batch Size", "Check Convergence", "Check Absolute Convergence", "Efficiency Threshold",
+           "Convergence Margin")
+KEYS = madgraph.KEYS | {"HackAnalysis", "YAML file", "Mode", "Check Exclusion", "Store Events", "run_card Commands",
+                        *IGNORED}
+RUNS_PROGRAM = False  # its program is "HackAnalysis"
+MODES = {"LHE": (".lhe", ".lhe.gz"), "HEPMC": (".hepmc", ".hepmc.gz")}
+
+
+class MadGraphHackAnalysis(madgraph.MadGraph):
+    def __init__(self, name: str, command: list[str], *, mode: str, settings: dict[str, Any], yaml_name: str,
+                 config: tuple[str, PythiaLines] | None, keep_events: bool, qnumbers_name: str | None, **kwargs: Any):
+        super().__init__(name, command, **kwargs)
+        self.mode, self.settings, self.yaml_name, self.config = mode, settings, yaml_name, config
+        self.keep_events, self.qnumbers_name = keep_events, qnumbers_name
+
+    def run(self, env: Mapping[str, Any], workdir: Path | None) -> CodeOutput:
+        assert workdir is not None
+        spectrum, run, _ = self.generate(env, workdir)
+        events = madgraph.find_events(self.name, run, MODES[self.mode])
+        inner = self.settings["settings"]
+        split = []
+        if self.mode == "LHE" and inner["cores"] > 1:
+            split = deal_events(events, workdir / str(inner.get("LHE file", "Split/split")), inner["cores"])
+        settings = {**self.settings, "settings": {**inner, f"{self.mode} file": inner.get("LHE file", "Split/split")
+                                                  if split else str(events)}}
+        if self.config is not None:
+            name, lines = self.config
+            (workdir / name).write_text(pythia_text(self.name, lines, env))
+        if self.qnumbers_name:  # the YAML names a QNUMBERS file in the folder HackAnalysis runs in
+            (workdir / self.qnumbers_name).write_text(self.qnumbers)
+        try:
+            return run_analysis(self, settings, self.yaml_name, workdir, spectrum)
+        finally:
+            for path in split if not self.keep_events else ():
+                path.unlink(missing_ok=True)
+
+
+def deal_events(events: Path, stem: Path, parts: int) -> list[Path]:
+    """The LHE events dealt in turn into ``<stem>_<i>.lhe.gz``, each with the header (as BSMArt's splitlhe)."""
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    paths = [stem.with_name(f"{stem.name}_{i}.lhe.gz") for i in range(parts)]
+    outs = [gzip.open(p, "wt") for p in paths]
+    opened = gzip.open(events, "rt") if events.name.endswith(".gz") else open(events)
+    with opened as source:
+        turn, in_header = 0, True
+        for line in source:
+            in_header = in_header and "<event" not in line
+            if in_header or "</LesHouchesEvents" in line:
+                for out in outs:
+                    out.write(line)
+            else:
+                outs[turn].write(line)
+                turn = (turn + 1) % parts if "</event>" in line else turn
+    for out in outs:
+        out.close()
+    return paths
+
+
+def build(name: str, spec: Mapping[str, Any], program: dict[str, Any], ctx: Mapping[str, Any]) -> MadGraphHackAnalysis:
+    file, where = ctx["file"], f"Codes.{name}"
+    if "HackAnalysis" not in spec:
+        raise ConfigError("needs \"HackAnalysis\", the program (analysePYTHIA_LHE.exe or analyseHEPMC.exe)", file=file,
+                          where=where)
+    command = resolve_command(spec["HackAnalysis"], ctx["base_dir"], f"{where}.HackAnalysis", file)
+    given = str(spec["HackAnalysis"])  # as BSMArt, the mode from the program's name as written
+    mode = str(spec.get("Mode") or next((m for p, m in (("analysePYTHIA_LHE", "LHE"), ("analyseHEPMC", "HEPMC"))
+                                         if p in given), "")).upper()
+    if mode not in MODES:
+        raise ConfigError(f"set \"Mode\": LHE or HEPMC (not read from the program's name {given})", file=file,
+                          where=f"{where}.Mode")
+    if parse_bool(spec.get("Check Exclusion", False), f"{where}.Check Exclusion", file):
+        raise ConfigError("not built into bsmart (BSMArt ran HackAnalysis' Python statistics, HAStats); set it False "
+                          "and compute the limit from the EFFICIENCIES blocks in a Python code", file=file,
+                          where=f"{where}.Check Exclusion")
+    for key in (k for k in IGNORED if k in spec):
+        ctx["warnings"].append(f"{file}: {where}.{key}: ignored; bsmart generates all nevents in one MadGraph run")
+    path, settings = read_settings(name, spec, ctx)
+    inner = settings["settings"]
+    inner["cores"] = parse_int(spec.get("Cores", inner.get("cores", 1)), f"{where}.Cores", file)
+    for key, default in (("Efficiency Filename", "test.eff"), ("Cutflow Filename", "test_cf.eff"),
+                         ("Histogram Filename", "test.yoda")):
+        inner.setdefault(key, default)
+    qnumbers = settings.get("QNUMBERS file")
+    qnumbers_name = str(qnumbers) if qnumbers and "/" not in str(qnumbers) else None
+    madspin = parse_bool(spec.get("MadSpin", False), f"{where}.MadSpin", file)
+    commands = [["shower=OFF" if mode == "LHE" else "shower=Pythia8"], ["detector=OFF"], ["analysis=OFF"],
+                [f"madspin={'ON' if madspin else 'OFF'}"], ["done"], *spec.get("run_card Commands",
+                [["update dependent"]]), *([[f"set nevents {int(inner['nevents'])}"]] if "nevents" in inner else []),
+                ["done"]]
+    madgraph_spec = dict(spec)
+    if qnumbers_name and "QNUMBERS file" not in spec:
+        madgraph_spec["QNUMBERS file"] = str(path.parent / qnumbers_name)
+    run_settings = madgraph.madgraph_settings(name, madgraph_spec, {**program, "command": command}, ctx, commands)
+    return MadGraphHackAnalysis(name, mode=mode, settings=settings, yaml_name=path.name, keep_events=parse_bool(
+        spec.get("Store Events", False), f"{where}.Store Events", file), qnumbers_name=qnumbers_name,
+        config=pythia_config(path, settings, ctx, f"{where}.YAML file") if mode == "LHE" else None, **run_settings)

@@ -1,0 +1,1 @@
+analysePYTHIA.py
