@@ -187,6 +187,41 @@ def test_random_fraction_is_the_share_of_each_batch_drawn_at_random(tmp_path: Pa
         assert int(record["random"]) == 15 and int(record["from_model"]) + int(record["from_smote"]) == 35, record
 
 
+def test_the_model_is_trained_again_once_the_known_points_grew_by_retrain_growth(tmp_path: Path) -> None:
+    """With Retrain_Growth 0.5 the forest is trained when the points known have grown by half since
+    its last training (50 bootstrap, then batches of 50: at 50, 100, 150, 250, 400, ...) and not in
+    between; the saved model has seen every point."""
+    summary, run_dir = run(tmp_path, f3d_input("MLS_RFR", "Retrain", {"Retrain_Growth": 0.5,
+                                                                      "Max_Evaluations": 600}, {"Points": 10 ** 4}))
+    trained, known, last = [], 50, 0
+    for row in rows(run_dir / "iterations.csv")[1:]:
+        due = not last or known >= 1.5 * last
+        assert (float(row["train_seconds"]) > 0) == due, (row["iteration"], known, last)
+        if due:
+            trained.append(known)
+            last = known
+        known = int(row["total_evaluated"])
+    assert trained == [50, 100, 150, 250, 400] and known == 600
+    assert summary["seconds_training"] > 0
+
+
+def test_a_forest_grows_each_tree_on_at_most_max_samples_points() -> None:
+    """Max_Samples bounds each tree's bootstrap sample (training time and memory in long runs);
+    with fewer points known, each tree sees a bootstrap sample of all of them."""
+    from bsmart.scans.MLScanner.models import fit_learner, rf_regressor
+    from bsmart.settings import Settings
+
+    settings = Settings({"estimators": 20, "max_depth": 0, "min_samples_split": 2, "min_samples_leaf": 1,
+                         "max_samples": 300})
+    rng = np.random.default_rng(0)
+    X = rng.random((2000, 3))
+    forest = rf_regressor(settings, 0, "cpu", 1)
+    fit_learner(forest, X, X.sum(axis=1))
+    assert max(tree.tree_.n_node_samples[0] for tree in forest.estimators_) <= 300  # distinct points at the root
+    fit_learner(forest, X[:250], X[:250].sum(axis=1))
+    assert forest.max_samples is None and min(tree.tree_.n_node_samples[0] for tree in forest.estimators_) > 120
+
+
 def test_crowding_memory_is_bounded_whatever_the_pool() -> None:
     from bsmart.scans.MLScanner.loop import crowding
 

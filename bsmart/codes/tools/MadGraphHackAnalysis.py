@@ -12,13 +12,13 @@ Python statistics) is not built in and stops the run in one line."""
 
 from __future__ import annotations
 
-import gzip
 from pathlib import Path
 from typing import Any, Mapping
 
 from bsmart.codes.base import CodeOutput
 from bsmart.codes.tools import MadGraph as madgraph
 from bsmart.codes.tools._hackanalysis import PythiaLines, pythia_config, pythia_text, read_settings, run_analysis
+from bsmart.codes.tools._madgraph import deal_events
 from bsmart.config import parse_bool, parse_int, resolve_command
 from bsmart.errors import ConfigError
 
@@ -57,27 +57,6 @@ class MadGraphHackAnalysis(madgraph.MadGraph):
         finally:
             for path in split if not self.keep_events else ():
                 path.unlink(missing_ok=True)
-
-
-def deal_events(events: Path, stem: Path, parts: int) -> list[Path]:
-    """The LHE events dealt in turn into ``<stem>_<i>.lhe.gz``, each with the header (as BSMArt's splitlhe)."""
-    stem.parent.mkdir(parents=True, exist_ok=True)
-    paths = [stem.with_name(f"{stem.name}_{i}.lhe.gz") for i in range(parts)]
-    outs = [gzip.open(p, "wt") for p in paths]
-    opened = gzip.open(events, "rt") if events.name.endswith(".gz") else open(events)
-    with opened as source:
-        turn, in_header = 0, True
-        for line in source:
-            in_header = in_header and "<event" not in line
-            if in_header or "</LesHouchesEvents" in line:
-                for out in outs:
-                    out.write(line)
-            else:
-                outs[turn].write(line)
-                turn = (turn + 1) % parts if "</event>" in line else turn
-    for out in outs:
-        out.close()
-    return paths
 
 
 def build(name: str, spec: Mapping[str, Any], program: dict[str, Any], ctx: Mapping[str, Any]) -> MadGraphHackAnalysis:

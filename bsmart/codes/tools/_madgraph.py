@@ -8,6 +8,7 @@ folder is only read, and points run in parallel."""
 
 from __future__ import annotations
 
+import gzip
 import math
 import os
 import shutil
@@ -188,3 +189,24 @@ class CrossSectionTable:
                             f"{self.range[1]:g})")
         values = [float(s(mass)) * self.scale for s in self.splines]
         return values[0], values[1] if len(values) > 1 else 0.0
+
+
+def deal_events(events: Path, stem: Path, parts: int) -> list[Path]:
+    """The LHE events dealt in turn into ``<stem>_<i>.lhe.gz``, each with the header (as BSMArt's splitlhe)."""
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    paths = [stem.with_name(f"{stem.name}_{i}.lhe.gz") for i in range(parts)]
+    outs = [gzip.open(p, "wt") for p in paths]
+    opened = gzip.open(events, "rt") if events.name.endswith(".gz") else open(events)
+    with opened as source:
+        turn, in_header = 0, True
+        for line in source:
+            in_header = in_header and "<event" not in line
+            if in_header or "</LesHouchesEvents" in line:
+                for out in outs:
+                    out.write(line)
+            else:
+                outs[turn].write(line)
+                turn = (turn + 1) % parts if "</event>" in line else turn
+    for out in outs:
+        out.close()
+    return paths

@@ -7,7 +7,7 @@ from bsmart.scans.MLScanner.loop import MLScan, forest_settings, method_meta
 
 __meta__ = method_meta("MLS_RFC",
                        "MLscanner: random-forest classifier of good points",
-                       forest_settings(300, 50))
+                       forest_settings(300, 50, bagged=True))
 
 
 class NewScan(MLScan):

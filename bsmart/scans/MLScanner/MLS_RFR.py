@@ -7,7 +7,7 @@ from bsmart.scans.MLScanner.loop import MLScan, forest_settings, method_meta
 
 __meta__ = method_meta("MLS_RFR",
                        "MLscanner: random-forest regressor of log(1+NLL)",
-                       forest_settings(100, 30), regressor=True)
+                       forest_settings(100, 30, bagged=True), regressor=True)
 
 
 class NewScan(MLScan):

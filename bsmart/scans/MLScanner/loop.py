@@ -2,7 +2,11 @@
 
 1. Seed: ``Bootstrap_Points`` uniform points (evaluated) plus the points of ``InitCSV`` (not
    re-evaluated).
-2. Train the method's model on every point known so far (valid and invalid).
+2. Train the method's model on every point known so far (valid and invalid), once the known
+   points have grown by ``Retrain_Growth`` (10 %) since its last training: every iteration while
+   fewer than ten batches are known, then about every tenth of the run, so that training costs
+   a bounded time per evaluation in runs of 100 000 (the crowding and the SMOTE and local
+   candidates use every good point found at once).
 3. Propose a batch of ``Points_Per_Iteration``: a share ``Random_Fraction`` of fresh uniform
    points; the rest is chosen by the model from ``Candidate_Points`` uniform candidates (a share
    ``Vegas_Fraction`` of them drawn through a vegas map adapted to the good points), as many
@@ -97,6 +101,10 @@ LOOP_SETTINGS: dict[str, Setting] = {
                          block="Networks", minimum=0.0),
     "Threshold_Value": Setting(1.0, float, "a point is good when its NLL is below this (Setup.Threshold wins)",
                                block="Networks"),
+    "Retrain_Growth": Setting(0.1, float, "train the model again only once the known points have grown by this "
+                                          "share since its last training (0: every iteration); a run of many "
+                                          "batches then spends a bounded share of its time training",
+                              block="Networks", minimum=0.0),
     "Verbose": Setting(False, bool, "log the model's training details", block="Networks"),
 }
 
@@ -116,13 +124,20 @@ REGRESSOR_SETTINGS: dict[str, Setting] = {
 }
 
 
-def forest_settings(estimators: int, max_depth: int) -> dict[str, Setting]:
-    return {
+def forest_settings(estimators: int, max_depth: int, bagged: bool = False) -> dict[str, Setting]:
+    """The tree ensembles' settings; ``bagged``: a random forest, each tree grown on a bootstrap sample."""
+    settings = {
         "Estimators": Setting(estimators, int, "number of trees", block="Networks", minimum=1),
         "Max_Depth": Setting(max_depth, int, "maximum tree depth (0: unlimited)", block="Networks", minimum=0),
         "Min_Samples_Split": Setting(2, int, "minimum samples to split a node", block="Networks", minimum=2),
         "Min_Samples_Leaf": Setting(1, int, "minimum samples in a leaf", block="Networks", minimum=1),
     }
+    if bagged:
+        settings["Max_Samples"] = Setting(20_000, int, "each tree grows on a bootstrap sample of at most this many "
+                                                       "known points, so that a long run's training time and model "
+                                                       "memory stay bounded (0: all of them, as BSMArt)",
+                                          block="Networks", minimum=0)
+    return settings
 
 
 def svr_settings(gamma: float) -> dict[str, Setting]:
@@ -464,10 +479,12 @@ class MLScan(Scan):
             raise ScanError(f"no valid point among the {len(boot)} bootstrap points"
                             f"{' and the InitCSV points' if s.initcsv else ''}: the codes fail everywhere "
                             f"(see the error column of all_points.csv); nothing to learn from")
-        iteration = 0
+        iteration, trained_on = 0, 0  # points known at the model's last training
         while not (stopped := self._done(iteration)):
             iteration += 1
-            train = self._fit()
+            train = 0.0
+            if not trained_on or len(self.X) >= trained_on * (1 + s.retrain_growth):
+                train, trained_on = self._fit(), len(self.X)
             start = time.perf_counter()
             batch, parts = self.propose(min(s.points_per_iteration, self._budget()), iteration)
             score = time.perf_counter() - start
@@ -485,7 +502,8 @@ class MLScan(Scan):
             self._record(iteration, points, parts, metrics,
                          {"training": train, "scoring": score, "codes": self.seconds["codes"] - codes_before})
         # the saved model has seen every point, so `bsmart predict` uses all the information
-        self.seconds["training"] += self._fit()
+        if len(self.X) > trained_on:
+            self.seconds["training"] += self._fit()
         if stopped != self.target:
             self.result["short_of_target"] = f"{self._shortfall()}: {self._stop_reason(stopped)}"
         self.result.update({"stopped_by": stopped, "good_found": self.good_found,

@@ -322,6 +322,15 @@ class TorchMLP:
 
 # -- the adapter ---------------------------------------------------------------------------
 
+def fit_learner(learner: Any, X: np.ndarray, y: np.ndarray) -> None:
+    """Fit; a random forest with a ``sample_cap`` grows each tree on at most that many points
+    (sklearn's max_samples), all of them while fewer are known."""
+    cap = getattr(learner, "sample_cap", 0)
+    if cap:
+        learner.set_params(max_samples=int(cap) if len(X) > cap else None)
+    learner.fit(X, y)
+
+
 class Adapter:
     """Wraps a learner (sklearn estimator or TorchMLP) with the labels/targets of one kind.
 
@@ -360,13 +369,13 @@ class Adapter:
             self._single_class = float(y[0]) if len(np.unique(y)) < 2 and not isinstance(self.learner, TorchMLP) \
                 else None
             if self._single_class is None:
-                self.learner.fit(X, y)
+                fit_learner(self.learner, X, y)
         elif self.observables is not None:
             self.scaler.fit(nll)
             self._fit_observables(X, np.asarray(values, dtype=float).reshape(len(X), len(self.observables)))
         else:
             self.scaler.fit(nll)
-            self.learner.fit(X, self.scaler.transform(nll))
+            fit_learner(self.learner, X, self.scaler.transform(nll))
         self.fitted = True
         return self
 
@@ -380,7 +389,7 @@ class Adapter:
             # a TorchMLP keeps its weights between fits (warm start); sklearn refits from scratch
             learner = previous[0] if previous else copy.deepcopy(self.learner)
             scaler = ValueScaler.fitted(values[known, j])
-            learner.fit(X[known], scaler.transform(values[known, j]))
+            fit_learner(learner, X[known], scaler.transform(values[known, j]))
             self.per_observable[name] = (learner, scaler)
         evaluated = np.isfinite(values).all(axis=1)
         self.validity = None
@@ -601,13 +610,17 @@ def rf_classifier(s: Any, seed: int, device: str, cores: int) -> Any:
     from sklearn.ensemble import RandomForestClassifier
 
     # balanced: the good class is rare, and unweighted forests then call almost nothing good
-    return RandomForestClassifier(class_weight="balanced_subsample", **_forest_args(s, seed, cores))
+    forest = RandomForestClassifier(class_weight="balanced_subsample", **_forest_args(s, seed, cores))
+    forest.sample_cap = s.max_samples
+    return forest
 
 
 def rf_regressor(s: Any, seed: int, device: str, cores: int) -> Any:
     from sklearn.ensemble import RandomForestRegressor
 
-    return RandomForestRegressor(**_forest_args(s, seed, cores))
+    forest = RandomForestRegressor(**_forest_args(s, seed, cores))
+    forest.sample_cap = s.max_samples
+    return forest
 
 
 def gb_regressor(s: Any, seed: int, device: str, cores: int) -> Any:
