@@ -27,9 +27,14 @@ _INT_RE = re.compile(r"^[+-]?\d+$")
 MAX_TEMPLATE_BYTES = 10_000_000
 
 
+def _fortran_float(text: str) -> float:
+    """A number as Fortran codes write it (1.0D+02 too); ValueError when it is none."""
+    return float(text.replace("D", "E").replace("d", "e"))
+
+
 def _is_number(text: str) -> bool:
     try:
-        float(text.replace("D", "E").replace("d", "e"))
+        _fortran_float(text)
         return True
     except ValueError:
         return False
@@ -274,7 +279,7 @@ def _split_analyses(text: str) -> tuple[str, dict[str, dict[str, dict[str, list[
         if entries is not None and section_name(line) is None:
             words = line.partition("#")[0].split()
             if len(words) > 1 and all(_is_number(w) for w in words[1:]):
-                entries[words[0]] = [float(w.replace("D", "E").replace("d", "e")) for w in words[1:]]
+                entries[words[0]] = [_fortran_float(w) for w in words[1:]]
             continue
         entries = None
         kept.append(line)
@@ -296,10 +301,11 @@ def join_spectrum(spectrum: Any, other: Any) -> None:
     spectrum.blocks.update(other.blocks)
     spectrum.decays.update(other.decays)
     spectrum.xsections.update(other.xsections)
-    for analysis, blocks in getattr(other, "analyses", {}).items():
+    if getattr(other, "analyses", None):
         if not hasattr(spectrum, "analyses"):
             spectrum.analyses = {}
-        spectrum.analyses.setdefault(analysis, {}).update(blocks)
+        for analysis, blocks in other.analyses.items():
+            spectrum.analyses.setdefault(analysis, {}).update(blocks)
 
 
 def _number_repeated_blocks(text: str) -> tuple[str, dict[str, str]]:

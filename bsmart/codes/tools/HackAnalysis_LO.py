@@ -15,7 +15,7 @@ from typing import Any, Mapping, Sequence
 
 from bsmart.codes.base import CodeOutput
 from bsmart.codes.tools._hackanalysis import PythiaLines, pythia_config, pythia_text, read_settings, run_analysis
-from bsmart.codes.tools._library import DEFAULT_SPECTRUM, existing_spectrum
+from bsmart.codes.tools._library import existing_spectrum
 from bsmart.codes.tools._program import SpectrumProgram
 from bsmart.config import parse_int
 
@@ -45,4 +45,4 @@ def build(name: str, spec: Mapping[str, Any], program: dict[str, Any], ctx: Mapp
     inner.setdefault("Efficiency Filename", "test.slha")
     inner.setdefault("Cutflow Filename", "test.eff")
     return HackAnalysis(name, settings=settings, yaml_name=path.name, config_name=config_name, config=config,
-                        spectrum_file=ctx["spectrum_file"] or DEFAULT_SPECTRUM, **program)
+                        spectrum_file=ctx["spectrum_file"], **program)

@@ -19,8 +19,10 @@ from typing import Any, Mapping
 from bsmart.codes.base import CodeOutput
 from bsmart.codes.tools import MadGraph as madgraph
 from bsmart.codes.tools.MadAnalysisExpert import HEPMC, MadAnalysisExpert
-from bsmart.codes.tools._library import append_block, read_spectrum, tool_path
+from bsmart.codes.tools._library import append_block, tool_path
+from bsmart.codes.tools._madgraph import find_events
 from bsmart.errors import CodeError, ConfigError
+from bsmart.slha import join_spectrum
 
 KEYS = madgraph.KEYS | {"MA5 Path", "Analyses", "MA5 Card"}
 RUNS_PROGRAM = False  # its program is <MA5 Path>/bin/ma5
@@ -34,8 +36,8 @@ class MadAnalysisAllPAD(MadAnalysisExpert):
 
     def run(self, env: Mapping[str, Any], workdir: Path | None) -> CodeOutput:
         assert workdir is not None
-        spectrum, run, xs = self.generate(env, workdir)
-        events = madgraph.find_events(self.name, run, HEPMC)
+        spectrum, run, xs, block = self.generate(env, workdir)
+        events = find_events(self.name, run, HEPMC)
         script = self.launch_folder(workdir) / self.sample_name
         card = self.card
         if card is None:
@@ -53,8 +55,8 @@ class MadAnalysisAllPAD(MadAnalysisExpert):
         entries = [(1, cls, f"Best CLs: {analysis} {region}"), (2, sig95, "Best sigma 95 (pb)"),
                    (3, excess, "Cross-section - sigma95: > 0 if excluded, < 0 if allowed"),
                    (4, excess / sig95 if sig95 > 0 else -1.0, "r - 1: > 0 if excluded, < 0 if allowed")]
-        append_block(self.name, spectrum, "MADANALYSISPAD", entries)
-        return CodeOutput(slha=read_spectrum(self.name, spectrum))
+        join_spectrum(block, append_block(self.name, spectrum, "MADANALYSISPAD", entries))
+        return CodeOutput(slha=block)
 
 
 def best_region(summary: Path) -> tuple[str, str, float, float]:

@@ -15,7 +15,7 @@ from typing import Any, Mapping
 
 from bsmart.codes.base import CodeOutput
 from bsmart.codes.tools import MadGraph as madgraph
-from bsmart.codes.tools._library import read_spectrum
+from bsmart.codes.tools._madgraph import find_events
 
 KEYS = madgraph.KEYS
 HEPMC = (".hepmc", ".hepmc.gz")
@@ -30,12 +30,11 @@ class MadAnalysisExpert(madgraph.MadGraph):
 
     def run(self, env: Mapping[str, Any], workdir: Path | None) -> CodeOutput:
         assert workdir is not None
-        spectrum, run, _ = self.generate(env, workdir)
-        events = madgraph.find_events(self.name, run, HEPMC)
+        generated = self.generate(env, workdir)
         sample = self.launch_folder(workdir) / self.sample_name
-        sample.write_text(str(events))
+        sample.write_text(str(find_events(self.name, generated.run, HEPMC)))
         self.execute([*self.command, str(sample)], sample.parent, self.timeout)
-        return CodeOutput(slha=read_spectrum(self.name, spectrum))
+        return CodeOutput(slha=generated.block)
 
     @property
     def sample_name(self) -> str:

@@ -13,10 +13,10 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping, NamedTuple, Sequence
 
 from bsmart.codes.base import CodeOutput
-from bsmart.codes.tools._library import append_block, existing_spectrum, read_spectrum, tool_path
+from bsmart.codes.tools._library import append_block, existing_spectrum, tool_path
 from bsmart.codes.tools._madgraph import (CrossSectionTable, command_text, parse_commands, process_folder,
                                           read_cross_section, worker_copy)
 from bsmart.codes.tools._program import SpectrumProgram
@@ -29,6 +29,14 @@ RUNS_PROGRAM = False  # its program is the process folder's generate_events, fou
 DEFAULT_PROCESS = "HAPROCESS"  # BSMArt's name when "Process" labels none
 
 
+class Generated(NamedTuple):
+    """A point's generate_events run."""
+    spectrum: Path  # the spectrum file, Block MADGRAPH appended
+    run: Path  # the run's folder under Events (the decayed one with MadSpin)
+    xs: float  # the cross section in pb that the block's entry 1 holds
+    block: Any  # Block MADGRAPH, parsed
+
+
 class MadGraph(SpectrumProgram):
     def __init__(self, name: str, command: Sequence[str], *, folder: Path, python: list[str], process: str,
                  commands: list[list[Any]], madspin: bool, qnumbers: str, k_factor: float,
@@ -37,11 +45,9 @@ class MadGraph(SpectrumProgram):
         self.folder, self.python, self.process, self.commands, self.madspin = folder, python, process, commands, madspin
         self.qnumbers, self.k_factor, self.table, self.cores = qnumbers, k_factor, table, cores
 
-    def generate(self, env: Mapping[str, Any], workdir: Path) -> tuple[Path, Path, float]:
+    def generate(self, env: Mapping[str, Any], workdir: Path) -> Generated:
         """generate_events on the point's spectrum, in this worker's copy of the process folder, and
-        Block MADGRAPH appended to the spectrum (BSMArt's MGaux does both for every MadGraph tool):
-        (the spectrum file, the run's folder under Events (the decayed one with MadSpin), the
-        cross section in pb that the block's entry 1 holds)."""
+        Block MADGRAPH appended to the spectrum (BSMArt's MGaux does both for every MadGraph tool)."""
         spectrum = existing_spectrum(self.name, workdir / self.spectrum_file)
         try:
             commands = command_text(self.commands, env)
@@ -71,21 +77,11 @@ class MadGraph(SpectrumProgram):
             entries = [(1, value, f"interpolated cross section (pb) {about}"), (2, relative, "+ fractional "
                        "uncertainty"), (3, relative, "- fractional uncertainty")] + [
                 (k + 3, v, f"MadGraph's {c}") for k, v, c in entries]
-        append_block(self.name, spectrum, "MADGRAPH", entries)
-        return spectrum, run, entries[0][1]
+        return Generated(spectrum, run, entries[0][1], append_block(self.name, spectrum, "MADGRAPH", entries))
 
     def run(self, env: Mapping[str, Any], workdir: Path | None) -> CodeOutput:
         assert workdir is not None
-        return CodeOutput(slha=read_spectrum(self.name, self.generate(env, workdir)[0]))
-
-
-def find_events(name: str, run: Path, endings: tuple[str, ...]) -> Path:
-    """The run's event file (``.lhe``, ``.hepmc``, gzipped or not), as BSMArt looks for it."""
-    found = sorted(p for p in run.glob("*") if p.name.endswith(endings)) if run.is_dir() else []
-    if not found:
-        raise CodeError(f"{name}: MadGraph wrote no {' or '.join(e for e in endings if not e.endswith('.gz'))} "
-                        f"events in {run.name}")
-    return found[0]
+        return CodeOutput(slha=self.generate(env, workdir).block)
 
 
 def madgraph_settings(name: str, spec: Mapping[str, Any], program: dict[str, Any], ctx: Mapping[str, Any],

@@ -18,7 +18,7 @@ from typing import Any, Mapping
 from bsmart.codes.base import CodeOutput
 from bsmart.codes.tools import MadGraph as madgraph
 from bsmart.codes.tools._hackanalysis import PythiaLines, pythia_config, pythia_text, read_settings, run_analysis
-from bsmart.codes.tools._madgraph import deal_events
+from bsmart.codes.tools._madgraph import deal_events, find_events
 from bsmart.config import parse_bool, parse_int, resolve_command
 from bsmart.errors import ConfigError
 
@@ -39,21 +39,21 @@ class MadGraphHackAnalysis(madgraph.MadGraph):
 
     def run(self, env: Mapping[str, Any], workdir: Path | None) -> CodeOutput:
         assert workdir is not None
-        spectrum, run, _ = self.generate(env, workdir)
-        events = madgraph.find_events(self.name, run, MODES[self.mode])
+        generated = self.generate(env, workdir)
+        events = find_events(self.name, generated.run, MODES[self.mode])
         inner = self.settings["settings"]
-        split = []
-        if self.mode == "LHE" and inner["cores"] > 1:
-            split = deal_events(events, workdir / str(inner.get("LHE file", "Split/split")), inner["cores"])
-        settings = {**self.settings, "settings": {**inner, f"{self.mode} file": inner.get("LHE file", "Split/split")
-                                                  if split else str(events)}}
+        given, split = str(events), []
+        if self.mode == "LHE" and inner["cores"] > 1:  # HackAnalysis reads <LHE file>_<i>.lhe.gz, one per core
+            given = str(inner.get("LHE file", "Split/split"))
+            split = deal_events(events, workdir / given, inner["cores"])
+        settings = {**self.settings, "settings": {**inner, f"{self.mode} file": given}}
         if self.config is not None:
             name, lines = self.config
             (workdir / name).write_text(pythia_text(self.name, lines, env))
         if self.qnumbers_name:  # the YAML names a QNUMBERS file in the folder HackAnalysis runs in
             (workdir / self.qnumbers_name).write_text(self.qnumbers)
         try:
-            return run_analysis(self, settings, self.yaml_name, workdir, spectrum)
+            return run_analysis(self, settings, self.yaml_name, workdir, generated.spectrum)
         finally:
             for path in split if not self.keep_events else ():
                 path.unlink(missing_ok=True)

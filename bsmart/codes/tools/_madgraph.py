@@ -8,6 +8,7 @@ folder is only read, and points run in parallel."""
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import math
 import os
@@ -191,13 +192,22 @@ class CrossSectionTable:
         return values[0], values[1] if len(values) > 1 else 0.0
 
 
+def find_events(name: str, run: Path, endings: tuple[str, ...]) -> Path:
+    """The run's event file (``.lhe``, ``.hepmc``, gzipped or not), as BSMArt looks for it."""
+    found = sorted(p for p in run.glob("*") if p.name.endswith(endings)) if run.is_dir() else []
+    if not found:
+        raise CodeError(f"{name}: MadGraph wrote no {' or '.join(e for e in endings if not e.endswith('.gz'))} "
+                        f"events in {run.name}")
+    return found[0]
+
+
 def deal_events(events: Path, stem: Path, parts: int) -> list[Path]:
     """The LHE events dealt in turn into ``<stem>_<i>.lhe.gz``, each with the header (as BSMArt's splitlhe)."""
     stem.parent.mkdir(parents=True, exist_ok=True)
     paths = [stem.with_name(f"{stem.name}_{i}.lhe.gz") for i in range(parts)]
-    outs = [gzip.open(p, "wt") for p in paths]
-    opened = gzip.open(events, "rt") if events.name.endswith(".gz") else open(events)
-    with opened as source:
+    with contextlib.ExitStack() as files:  # every file closed, also when reading fails half way
+        outs = [files.enter_context(gzip.open(p, "wt")) for p in paths]
+        source = files.enter_context(gzip.open(events, "rt") if events.name.endswith(".gz") else open(events))
         turn, in_header = 0, True
         for line in source:
             in_header = in_header and "<event" not in line
@@ -207,6 +217,4 @@ def deal_events(events: Path, stem: Path, parts: int) -> list[Path]:
             else:
                 outs[turn].write(line)
                 turn = (turn + 1) % parts if "</event>" in line else turn
-    for out in outs:
-        out.close()
     return paths
