@@ -27,6 +27,12 @@ THRESHOLD = 0.1053
 SEED = 3
 
 
+# BSMArt's MLS_DNNR and MLS_DNNC: the network learns the NLL or which points are good, and half
+# the model's picks are its best-scored candidates
+BSMART_TARGETS = {method: {"Target": target, "Exploration": 0.5, "Local_Candidates": False, "Local_Steps": 1}
+                  for method, target in (("MLS_DNNR", "NLL"), ("MLS_DNNC", "Good"))}
+
+
 def f3d_input(scan: str, run_name: str, *, networks: dict[str, Any] | None = None,
               setup: dict[str, Any] | None = None) -> dict[str, Any]:
     small = {"Threshold_Value": THRESHOLD, "Bootstrap_Points": 100, "Points_Per_Iteration": 100,
@@ -65,11 +71,11 @@ def random_rate(tmp_path_factory: pytest.TempPathFactory) -> float:
 
 @pytest.mark.parametrize("method", METHODS)
 def test_method_beats_random_sampling(tmp_path: Path, method: str, random_rate: float) -> None:
-    # MLS_DNNR's defaults spend every pick on covering the region, and on F3d its networks need
+    # MLS_DNNR's and MLS_DNNC's defaults spend every pick on covering the region, and on F3d its networks need
     # about 1000 points before that is efficient (see test_dnnr_defaults_cover_...); here its network learns
     # the NLL and takes half its picks by score, as BSMArt's does
-    bsmart_dnnr = {"Target": "NLL", "Exploration": 0.5, "Local_Candidates": False, "Local_Steps": 1}
-    summary, run_dir = run(tmp_path, f3d_input(method, method, networks=bsmart_dnnr if method == "MLS_DNNR" else None))
+    # (the same for MLS_DNNC: its network classifies good points, as BSMArt's does)
+    summary, run_dir = run(tmp_path, f3d_input(method, method, networks=BSMART_TARGETS.get(method)))
     table = rows(run_dir / "iterations.csv")
     assert [int(r["iteration"]) for r in table] == [0, 1, 2, 3]
     after = table[1:]  # the model's iterations (bootstrap excluded)
@@ -181,11 +187,14 @@ def test_local_walks_spread_along_the_region_the_model_believes_good() -> None:
     assert len(free) == 500 and np.linalg.norm(free - 0.5, axis=1).mean() == pytest.approx(0.05, rel=0.1)
 
 
-def test_dnnr_defaults_cover_the_region_where_the_nll_regressor_piles_up(tmp_path: Path) -> None:
-    """MLS_DNNR's defaults (a network per observable, walks, every pick spread) on F2d: 3 batches
-    of 100 are still far more efficient than random sampling (4.3 %), and the good points fall in
-    at least as many cells of the region (12 x 12 grid) as as many random good points do, where
-    the same network learning the NLL and taking half its picks by score falls short of that."""
+@pytest.mark.parametrize("method", ["MLS_DNNR", "MLS_DNNC"])
+def test_dnn_defaults_cover_the_region_where_bsmarts_networks_pile_up(tmp_path: Path, method: str) -> None:
+    """The DNN methods' defaults (a network per observable, walks, every pick spread) on F2d:
+    3 batches of 100 are still far more efficient than random sampling (4.3 %), and the good
+    points fall in more cells of the region (12 x 12 grid) than those of the same network
+    learning the NLL (MLS_DNNR) or which points are good (MLS_DNNC) and taking half its picks by
+    score, as BSMArt's, which falls short of as many random good points. MLS_DNNR's reach the
+    random ones' cells already; MLS_DNNC's side networks need more points (benchmarks/README.md)."""
     box = [0, 31.4159265]
     x = np.random.default_rng(0).uniform(*box, (200000, 2))
     reference = x[np.abs((2 + np.cos(x[:, 0] / 5) * np.cos(x[:, 1] / 7)) ** 5 - 100) < 9.18]
@@ -195,9 +204,8 @@ def test_dnnr_defaults_cover_the_region_where_the_nll_regressor_piles_up(tmp_pat
 
     region = cells(reference)
     found = {}
-    for name, networks in (("Defaults", {}), ("NLL", {"Target": "NLL", "Exploration": 0.5,
-                                                       "Local_Candidates": False, "Local_Steps": 1})):
-        data = {"Scan": "MLS_DNNR", "Setup": {"RunName": name, "Cores": 1, "Seed": SEED, "Points": 100000},
+    for name, networks in (("Defaults", {}), ("BSMArt", BSMART_TARGETS[method])):
+        data = {"Scan": method, "Setup": {"RunName": name, "Cores": 1, "Seed": SEED, "Points": 100000},
                 "Variables": {f"x{i}": {"RANGE": box} for i in (1, 2)},
                 "Codes": {"toy_targets": {"Run": "True", "Observables": {
                     "F2d": {"SCALING": "GAUSS", "MEAN": 100, "VARIANCE": 20}}}},
@@ -208,9 +216,10 @@ def test_dnnr_defaults_cover_the_region_where_the_nll_regressor_piles_up(tmp_pat
                          if r["good"] == "True"])
         found[name] = (len(good), len(cells(good) & region), len(cells(reference[:len(good)]) & region))
     n_good, covered, random_covered = found["Defaults"]
-    assert n_good > 3 * 0.043 * 400 and covered >= random_covered, found
-    n_good, covered, random_covered = found["NLL"]
-    assert covered < random_covered, found
+    assert n_good > 3 * 0.043 * 400 and covered > found["BSMArt"][1], found
+    if method == "MLS_DNNR":
+        assert covered >= random_covered, found
+    assert found["BSMArt"][1] < found["BSMArt"][2], found
 
 
 def test_no_good_point_ever_is_not_a_crash(tmp_path: Path) -> None:
@@ -298,22 +307,58 @@ def test_observables_target_learns_values_and_where_codes_fail() -> None:
     assert adapter.likely(adapter.score(np.array([[0.921, 0.3]])))[0]
 
 
-def test_dnnr_observables_model_is_saved_and_predicts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_side_networks_predict_the_window_where_no_good_point_is_known() -> None:
+    """MLS_DNNC's Target "Observables": a circle |x - c| = 0.3 +- 0.03 whose good points are all
+    removed from the right half of the box. The side network, taught by the bad points inside and
+    outside the circle, still calls the right half's arc likely good; a classifier of good points
+    calls nothing there. Points where the codes failed are predicted to fail (weight 0)."""
+    pytest.importorskip("torch")
+    from bsmart.likelihood import Observable
+    from bsmart.scans.MLScanner.models import Adapter, TorchMLP
+
+    rng = np.random.default_rng(2)
+    observables = {"R": Observable("R", "GAUSS", mean=0.3, sigma=0.02)}
+    X = rng.random((3000, 2))
+    radius = np.linalg.norm(X - 0.5, axis=1)
+    nll = np.array([observables["R"].loss(r) for r in radius])
+    good = nll < 0.5
+    keep = ~(good & (X[:, 0] > 0.55))  # no good point known on the right
+    failed = X[:, 1] < 0.1
+    values = np.where(failed, np.nan, radius)[:, None]
+    sides = Adapter(TorchMLP("classification", seed=1, device="cpu"), "classifier", 0.5, observables)
+    sides.fit(X[keep], nll[keep], good[keep], values[keep])
+    plain = Adapter(TorchMLP("classification", seed=1, device="cpu"), "classifier", 0.5)
+    plain.fit(X[keep], nll[keep], good[keep])
+    angle = np.linspace(-1.2, 1.2, 50)  # the right-hand arc, x > 0.6
+    arc = 0.5 + 0.3 * np.column_stack([np.cos(angle), np.sin(angle)])
+    off = 0.5 + 0.15 * np.column_stack([np.cos(angle), np.sin(angle)])  # inside the circle: bad
+    assert np.mean(sides.likely(sides.score(arc))) > 0.6, sides.score(arc)
+    assert np.mean(sides.likely(sides.score(off))) < 0.1
+    assert np.mean(plain.likely(plain.score(arc))) < 0.1
+    assert (sides.score(np.array([[0.8, 0.05], [0.2, 0.05]])) == 0).all()  # where the codes fail
+
+
+@pytest.mark.parametrize("method", ["MLS_DNNR", "MLS_DNNC"])
+def test_observables_models_are_saved_and_predict(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                   method: str) -> None:
     # 300 bootstrap points: with 100, a 3-d network's first fits may not have learnt F3d yet (seed-dependent)
-    data = f3d_input("MLS_DNNR", "Obs", networks={"Iterations": 1, "Epochs": 100, "Target": "Observables",
-                                                  "Bootstrap_Points": 300})
+    data = f3d_input(method, "Obs", networks={"Iterations": 1, "Epochs": 100, "Target": "Observables",
+                                              "Bootstrap_Points": 300})
     _, run_dir = run(tmp_path, data)
     meta = json.loads((run_dir / "model" / "model.json").read_text())
-    assert meta["target"] == "Observables"
+    assert meta["target"] == "Observables" and meta["files"] == {"learner_0": "learner_0.pt"}
     assert cli_main(["predict", str(run_dir), str(run_dir / "all_points.csv")]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
-    assert lines[0] == "x1,x2,x3,NLL,good"  # a regressor's predicted NLL, in the run's units, and its call
-    nll = np.array([float(line.split(",")[-2]) for line in lines[1:]])
+    # a regressor's predicted NLL, in the run's units, or a classifier's probability of good; and its call
+    assert lines[0] == ("x1,x2,x3,NLL,good" if method == "MLS_DNNR" else "x1,x2,x3,probability,good")
+    predicted = np.array([float(line.split(",")[-2]) for line in lines[1:]])
     called = np.array([line.split(",")[-1] == "True" for line in lines[1:]])
     table = rows(run_dir / "all_points.csv")
     good = np.array([r["good"] == "True" for r in table])
-    assert len(nll) == 400 and nll[good].mean() < nll[~good].mean()
-    assert np.array_equal(called, nll < meta["threshold"]) and np.mean(called == good) > 0.8
+    sign = 1 if method == "MLS_DNNR" else -1  # a low NLL, a high probability
+    assert len(predicted) == 400 and sign * predicted[good].mean() < sign * predicted[~good].mean()
+    expected = predicted < meta["threshold"] if method == "MLS_DNNR" else predicted >= 0.5
+    assert np.array_equal(called, expected) and np.mean(called == good) > 0.8
 
 
 def test_observables_target_needs_a_used_observable(tmp_path: Path) -> None:

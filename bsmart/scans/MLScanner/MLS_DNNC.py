@@ -1,13 +1,21 @@
-"""MLS_DNNC: a torch MLP classifier scores candidates by their probability of being good.
+"""MLS_DNNC: torch MLP classifiers, by default one per used observable (``Target:
+"Observables"``) that learns on which side of the observable's window each point lies;
+candidates are scored by the probability of lying inside every window, and every pick of the
+model is spread over the region it believes good (``Exploration`` 1), among candidates that
+walk there from the known good points (``Local_Candidates`` with 30 ``Local_Steps``).
 
-Choose it for many points (10^4 and more), higher dimensions and curved regions; a GPU helps."""
+A classifier of good points (``Target: "Good"``, BSMArt's) knows the good region only around
+the good points found, so it piles its picks there; bad points below and above a thin region
+are everywhere, so the boundary between the sides is learnt where no good point is known yet
+and the picks cover the whole region: see benchmarks/README.md."""
 
 from bsmart.scans.MLScanner import models
-from bsmart.scans.MLScanner.loop import DNN_SETTINGS, MLScan, method_meta
+from bsmart.scans.MLScanner.loop import DNN_CLASSIFIER_SETTINGS, DNN_SETTINGS, MLScan, method_meta
 
-__meta__ = method_meta("MLS_DNNC",
-                       "MLscanner: torch MLP classifier of good points (BCE, positive-class weight), SMOTE",
-                       DNN_SETTINGS)
+__meta__ = method_meta("MLS_DNNC", "MLscanner: torch MLP classifiers of the sides of each observable's window",
+                       {**DNN_SETTINGS, **DNN_CLASSIFIER_SETTINGS},
+                       defaults={"Target": "Observables", "Exploration": 1.0, "Local_Candidates": True,
+                                 "Local_Steps": 30})
 
 
 class NewScan(MLScan):

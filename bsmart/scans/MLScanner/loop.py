@@ -122,6 +122,13 @@ REGRESSOR_SETTINGS: dict[str, Setting] = {
                                   "(one model per observable; the NLL is computed from the predictions)",
                       block="Networks", choices=("NLL", "Observables")),
 }
+# MLS_DNNC's: its network's soft labels are what lets it learn the sides of a window
+DNN_CLASSIFIER_SETTINGS: dict[str, Setting] = {
+    "Target": Setting("Good", str, "what the classifier learns: which points are good (BSMArt), or, per used "
+                                   "observable, on which side of its window each point lies (one network per "
+                                   "observable; the probability of good is that of lying inside every window)",
+                      block="Networks", choices=("Good", "Observables")),
+}
 
 
 def forest_settings(estimators: int, max_depth: int, bagged: bool = False) -> dict[str, Setting]:
@@ -254,25 +261,38 @@ def spread(weights: np.ndarray, n: int, pool: np.ndarray, anchors: np.ndarray, r
     crowded its neighbourhood is moves the picks to the parts of the region that the model
     believes good but that hold few points, so the found points spread over the whole region.
     Deterministic: ties go to the lower index.
+
+    Lazy: a candidate's value is at most its weight, so the crowding is counted only for the
+    candidates of largest weight, more of them only while one not counted yet could beat the
+    best counted one; the picks are those of counting every candidate (most of a large pool
+    is far from the good region, and counting it was most of a long run's selection time).
     """
     n = min(n, len(pool))
     if n <= 0:
         return np.empty(0, int)
     w = np.clip(np.nan_to_num(weights, nan=0.0), 0.0, None) ** sharpness
-    crowd = crowding(pool, anchors, radius) if radius > 0 and len(anchors) else np.zeros(len(pool))
-    neighbours = None
-    if radius > 0:
-        from scipy.spatial import cKDTree
+    if radius <= 0:
+        return np.argsort(-w, kind="stable")[:n]
+    from scipy.spatial import cKDTree
 
-        neighbours = cKDTree(pool)  # each pick crowds the pool points near it, found without a pass over all
+    order = np.argsort(-w, kind="stable")
+    crowd = np.full(len(pool), np.nan)  # NaN: not counted yet
+    neighbours = cKDTree(pool)  # each pick crowds the counted pool points near it
     available = np.ones(len(pool), bool)
     picked = np.empty(n, int)
+    counted, chunk = 0, max(4 * n, 1000)
     for k in range(n):
-        i = int(np.argmax(np.where(available, w / (1.0 + crowd), -1.0)))
+        while True:
+            value = np.where(available & ~np.isnan(crowd), w / (1.0 + crowd), -1.0)
+            i = int(np.argmax(value))
+            if counted == len(pool) or value[i] > w[order[counted]]:
+                break
+            new = order[counted:counted + chunk]
+            crowd[new] = crowding(pool[new], anchors, radius) + crowding(pool[new], pool[picked[:k]], radius)
+            counted, chunk = counted + len(new), 2 * chunk
         picked[k] = i
         available[i] = False
-        if neighbours is not None:
-            crowd[neighbours.query_ball_point(pool[i], radius)] += 1
+        crowd[neighbours.query_ball_point(pool[i], radius)] += 1  # NaN + 1 stays "not counted"
     return picked
 
 
@@ -307,7 +327,7 @@ class MLScan(Scan):
         # the used observables, in the order of the columns of self.values
         self.observables = {n: o for n, o in self.config.observables.items() if o.used}
         learned = None
-        if self.kind == "regressor" and s.get("Target", "NLL") == "Observables":
+        if s.get("Target") == "Observables":
             if not self.observables:
                 raise ConfigError("Target \"Observables\" needs at least one observable with a SCALING other "
                                   "than OFF", where="Networks.Target")

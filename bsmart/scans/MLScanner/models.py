@@ -91,6 +91,18 @@ class ValueScaler:
         return np.exp(np.clip(t, -700, 700)) if self.log else t
 
 
+@dataclass
+class SideLabels:
+    """What a classifier's side labels of one observable were measured from."""
+
+    centre: float = 0.0
+
+
+# A side network's label halfway between inside a window (1/2) and the nearest outside one
+# (1/4 or 3/4) means an even chance of being inside: (1 - |2 S - 1|) ** INSIDE_POWER is 1/2 there.
+INSIDE_POWER = math.log(0.5) / math.log(0.75)
+
+
 # -- torch MLP -----------------------------------------------------------------------------
 
 def torch_device(requested: str = "auto") -> str:
@@ -243,11 +255,13 @@ class TorchMLP:
     def _loss(self, y: np.ndarray) -> Any:
         import torch
 
-        if self.task == "classification":
+        if self.task == "classification" and np.isin(y, (0.0, 1.0)).all():
             n_good = float(y.sum())
             # sqrt of the imbalance: the full ratio makes the weighted loss too noisy to early-stop on
             pos_weight = math.sqrt((len(y) - n_good) / n_good) if 0 < n_good < len(y) else 1.0
             return torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor([max(1.0, pos_weight)], device=self.device))
+        if self.task == "classification":  # soft labels (the sides of an observable's window): no class weight
+            return torch.nn.BCEWithLogitsLoss()
         return torch.nn.MSELoss()
 
     def fit(self, X: np.ndarray, y: np.ndarray) -> "TorchMLP":
@@ -340,22 +354,23 @@ class Adapter:
     observables, in the order of the ``values`` columns passed to ``fit``) instead fits a copy
     of the learner per observable on its values, and a nearest-neighbour classifier of which
     points the codes could evaluate; the predicted NLL is then the configured likelihood of the
-    predicted values (the capped maximum where the point is predicted to fail).
+    predicted values (the capped maximum where the point is predicted to fail). A classifier
+    given ``observables`` fits a copy of its network per observable on which side of the
+    observable's window each point lies (``_fit_sides``) and scores with the probability of
+    being inside every window.
     """
 
     def __init__(self, learner: Any, kind: str, threshold: float,
                  observables: Mapping[str, Observable] | None = None):
         if kind not in ("classifier", "regressor"):
             raise ValueError(f"kind must be classifier or regressor, not {kind!r}")
-        if observables is not None and kind != "regressor":
-            raise ValueError("only a regressor can learn the observables")
         self.learner, self.kind, self.threshold = learner, kind, float(threshold)
         self.observables = dict(observables) if observables is not None else None
         self.scaler = TargetScaler()
         self.fitted = False
         self._single_class: float | None = None  # a classifier that saw only one label
-        # Target "Observables": one learner and target scaler per observable, and validity
-        self.per_observable: dict[str, tuple[Any, ValueScaler] | None] = {}
+        # Target "Observables": one learner and its target's scaler (side labels) per observable, and validity
+        self.per_observable: dict[str, tuple[Any, ValueScaler | SideLabels] | None] = {}
         self.validity: Any = None  # None: every point seen so far was evaluated
 
     def fit(self, X: np.ndarray, nll: np.ndarray, good: np.ndarray | None = None,
@@ -368,7 +383,9 @@ class Adapter:
             # sklearn classifiers refuse one class; the score is then that constant
             self._single_class = float(y[0]) if len(np.unique(y)) < 2 and not isinstance(self.learner, TorchMLP) \
                 else None
-            if self._single_class is None:
+            if self.observables is not None:
+                self._fit_sides(X, np.asarray(values, dtype=float).reshape(len(X), len(self.observables)))
+            elif self._single_class is None:
                 fit_learner(self.learner, X, y)
         elif self.observables is not None:
             self.scaler.fit(nll)
@@ -391,6 +408,40 @@ class Adapter:
             scaler = ValueScaler.fitted(values[known, j])
             fit_learner(learner, X[known], scaler.transform(values[known, j]))
             self.per_observable[name] = (learner, scaler)
+        self._fit_validity(X, values)
+
+    def _fit_sides(self, X: np.ndarray, values: np.ndarray) -> None:
+        """A classifier's Target "Observables": per observable, a copy of the network learns on
+        which side of the observable's window each evaluated point lies, as soft labels: 1/2
+        inside (its own loss under the threshold), from 1/4 down to 0 below, from 3/4 up to 1
+        above, further out by the rank of the distance from the middle of the values found inside.
+        Bad points on both sides of a thin good region are everywhere, so the boundary between
+        below and above is learnt where no good point is known yet (the good points themselves
+        are too few and too close together for a classifier of good points to extrapolate)."""
+        from scipy.stats import rankdata
+
+        for j, (name, obs) in enumerate(self.observables.items()):
+            known = np.isfinite(values[:, j])
+            v = values[known, j]
+            loss = np.fromiter((obs.loss(x) for x in v), float, len(v))
+            inside = loss < self.threshold
+            if len(v) < 2 or inside.all() or not inside.any() and len(np.unique(v)) < 2:
+                self.per_observable[name] = None  # nothing tells the sides apart yet
+                continue
+            centre = float(np.median(v[inside])) if inside.any() else float(v[np.argmin(loss)])
+            label = np.full(len(v), 0.5)
+            for side, sign in ((v < centre) & ~inside, -1.0), ((v >= centre) & ~inside, 1.0):
+                if side.any():
+                    further = (rankdata(np.abs(v[side] - centre)) - 1) / max(1, side.sum() - 1)
+                    label[side] = 0.5 + sign * (0.25 + 0.25 * further)
+            previous = self.per_observable.get(name)
+            learner = previous[0] if previous else copy.deepcopy(self.learner)
+            fit_learner(learner, X[known], label)
+            self.per_observable[name] = (learner, SideLabels(centre))
+        self._fit_validity(X, values)
+
+    def _fit_validity(self, X: np.ndarray, values: np.ndarray) -> None:
+        """Which points the codes evaluate: a nearest-neighbour classifier, once some failed."""
         evaluated = np.isfinite(values).all(axis=1)
         self.validity = None
         if 0 < evaluated.sum() < len(X):
@@ -414,10 +465,26 @@ class Adapter:
             nll[fails] = failed_nll(self.observables)
         return nll
 
+    def inside_windows(self, X: np.ndarray) -> np.ndarray:
+        """A classifier's Target "Observables": the probability that each point lies inside
+        every observable's window, the product over observables of (1 - |2 S - 1|) **
+        INSIDE_POWER, S the side network's output; zero where the point is predicted to fail."""
+        weight = np.ones(len(X))
+        for name in self.observables:
+            fitted = self.per_observable.get(name)
+            if fitted is not None:
+                above = np.asarray(self._repeatable(fitted[0], fitted[0].predict_proba, X), dtype=float)[:, 1]
+                weight *= (1.0 - np.abs(2.0 * above - 1.0)) ** INSIDE_POWER
+        if self.validity is not None:
+            weight[self.validity.predict_proba(X)[:, list(self.validity.classes_).index(True)] < 0.5] = 0.0
+        return weight
+
     def score(self, X: np.ndarray) -> np.ndarray:
         X = np.asarray(X, dtype=float)
         if len(X) == 0:
             return np.empty(0)
+        if self.observables is not None and self.kind == "classifier":
+            return self.inside_windows(X)
         if self.observables is not None:
             return -self.scaler.transform(self.predicted_nll(X))
         if self.kind == "regressor":
@@ -490,7 +557,7 @@ class Adapter:
             files[stem] = _save_learner(learner, folder, stem)
         meta = {
             "method": method, "kind": self.kind, "threshold": self.threshold, "files": files,
-            "target": "classes" if self.kind == "classifier" else ("Observables" if self.observables else "NLL"),
+            "target": "Observables" if self.observables else ("classes" if self.kind == "classifier" else "NLL"),
             "single_class": self._single_class, "target_mean": self.scaler.mean, "target_std": self.scaler.std,
             "nll_transform": NLL_TRANSFORM,
             "variables": [{"name": v.name, "lower": v.lower, "upper": v.upper, "prior": v.prior}
@@ -571,7 +638,8 @@ def load_model(folder: Path, device: str = "auto") -> tuple[Adapter, Space, dict
             for j, (name, saved) in enumerate(zip(observables, meta["observables"])):
                 stem = f"learner_{j}"
                 adapter.per_observable[name] = None if saved["scaler"] is None else (
-                    _load_learner(folder, stem, files.get(stem), device), ValueScaler(**saved["scaler"]))
+                    _load_learner(folder, stem, files.get(stem), device),
+                    (SideLabels if meta["kind"] == "classifier" else ValueScaler)(**saved["scaler"]))
             if "validity" in files:
                 adapter.validity = _load_learner(folder, "validity", files["validity"], device)
         adapter.scaler = TargetScaler(float(meta["target_mean"]), float(meta["target_std"]))
