@@ -35,6 +35,9 @@ class Problem:
         return {"Variables": variables,
                 "Codes": {"toy_targets": {"Run": True, "Observables": self.observables, **self.code_settings}}}
 
+    def to_unit(self, x: np.ndarray) -> np.ndarray:
+        return (x - self.lower) / (self.upper - self.lower)
+
     def uniform(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return self.lower + rng.random((n, self.dim)) * (self.upper - self.lower)
 

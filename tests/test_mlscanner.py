@@ -305,6 +305,9 @@ def test_observables_target_learns_values_and_where_codes_fail() -> None:
     assert predicted[1] >= MAX_LOSS  # where the codes fail
     assert predicted[2] > 10  # F ~ 4.5: far from 100
     assert adapter.likely(adapter.score(np.array([[0.921, 0.3]])))[0]
+    # valid points whose values are unknown (an InitCSV without the observables' columns) do not fail
+    adapter.fit(X, nll, values=value[:, None], valid=np.ones(len(X), bool))
+    assert adapter.validity is None and adapter.predicted_nll(np.array([[0.921, 0.95]]))[0] < MAX_LOSS
 
 
 def test_side_networks_predict_the_window_where_no_good_point_is_known() -> None:

@@ -444,7 +444,7 @@ class MLScan(Scan):
 
     def _fit(self) -> float:
         start = time.perf_counter()
-        self.model.fit(self.X, self.nll, self.is_good, self.values)
+        self.model.fit(self.X, self.nll, self.is_good, self.values, self.valid)
         if self.settings.verbose and getattr(self.model.learner, "last_fit", None):
             self.log.info("training: %s", self.model.learner.last_fit)
         return time.perf_counter() - start

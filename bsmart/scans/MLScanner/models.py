@@ -374,22 +374,27 @@ class Adapter:
         self.validity: Any = None  # None: every point seen so far was evaluated
 
     def fit(self, X: np.ndarray, nll: np.ndarray, good: np.ndarray | None = None,
-            values: np.ndarray | None = None) -> "Adapter":
+            values: np.ndarray | None = None, valid: np.ndarray | None = None) -> "Adapter":
         """Fit on points with their NLL (failed points weigh ``likelihood.failed_nll``) and good
-        flags (default: ``likelihood.is_good`` of the NLL at this adapter's threshold)."""
+        flags (default: ``likelihood.is_good`` of the NLL at this adapter's threshold); with
+        observables, on their ``values`` (NaN: unknown) and the points' ``valid`` flags (default:
+        every value known; an InitCSV point without the observables' columns is valid)."""
         X = np.asarray(X, dtype=float)
+        if self.observables is not None:
+            values = np.asarray(values, dtype=float).reshape(len(X), len(self.observables))
+            self._fit_validity(X, np.isfinite(values).all(axis=1) if valid is None else np.asarray(valid, bool))
         if self.kind == "classifier":
             y = np.asarray(is_good(nll, True, self.threshold) if good is None else good, dtype=float)
             # sklearn classifiers refuse one class; the score is then that constant
             self._single_class = float(y[0]) if len(np.unique(y)) < 2 and not isinstance(self.learner, TorchMLP) \
                 else None
             if self.observables is not None:
-                self._fit_sides(X, np.asarray(values, dtype=float).reshape(len(X), len(self.observables)))
+                self._fit_sides(X, values)
             elif self._single_class is None:
                 fit_learner(self.learner, X, y)
         elif self.observables is not None:
             self.scaler.fit(nll)
-            self._fit_observables(X, np.asarray(values, dtype=float).reshape(len(X), len(self.observables)))
+            self._fit_observables(X, values)
         else:
             self.scaler.fit(nll)
             fit_learner(self.learner, X, self.scaler.transform(nll))
@@ -408,7 +413,6 @@ class Adapter:
             scaler = ValueScaler.fitted(values[known, j])
             fit_learner(learner, X[known], scaler.transform(values[known, j]))
             self.per_observable[name] = (learner, scaler)
-        self._fit_validity(X, values)
 
     def _fit_sides(self, X: np.ndarray, values: np.ndarray) -> None:
         """A classifier's Target "Observables": per observable, a copy of the network learns on
@@ -438,11 +442,9 @@ class Adapter:
             learner = previous[0] if previous else copy.deepcopy(self.learner)
             fit_learner(learner, X[known], label)
             self.per_observable[name] = (learner, SideLabels(centre))
-        self._fit_validity(X, values)
 
-    def _fit_validity(self, X: np.ndarray, values: np.ndarray) -> None:
+    def _fit_validity(self, X: np.ndarray, evaluated: np.ndarray) -> None:
         """Which points the codes evaluate: a nearest-neighbour classifier, once some failed."""
-        evaluated = np.isfinite(values).all(axis=1)
         self.validity = None
         if 0 < evaluated.sum() < len(X):
             from sklearn.neighbors import KNeighborsClassifier
