@@ -341,6 +341,14 @@ def test_side_networks_predict_the_window_where_no_good_point_is_known() -> None
     assert (sides.score(np.array([[0.8, 0.05], [0.2, 0.05]])) == 0).all()  # where the codes fail
 
 
+def test_verbose_logs_each_observable_networks_training(tmp_path: Path) -> None:
+    # MLS_DNNC's default trains one side network per observable, not its template network
+    _, run_dir = run(tmp_path, f3d_input("MLS_DNNC", "Verbose", networks={"Iterations": 1, "Epochs": 5,
+                                                                           "Verbose": True}))
+    trainings = [line for line in (run_dir / "bsmart.log").read_text().splitlines() if "training learner_0: " in line]
+    assert len(trainings) == 2 and "'best_epoch'" in trainings[0]  # the first model batch's and the saved model's
+
+
 @pytest.mark.parametrize("method", ["MLS_DNNR", "MLS_DNNC"])
 def test_observables_models_are_saved_and_predict(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                                    method: str) -> None:

@@ -445,8 +445,9 @@ class MLScan(Scan):
     def _fit(self) -> float:
         start = time.perf_counter()
         self.model.fit(self.X, self.nll, self.is_good, self.values, self.valid)
-        if self.settings.verbose and getattr(self.model.learner, "last_fit", None):
-            self.log.info("training: %s", self.model.learner.last_fit)
+        for stem, learner in self.model.learners().items() if self.settings.verbose else ():
+            if getattr(learner, "last_fit", None):  # a network's epochs and losses (with Target "Observables", each's)
+                self.log.info("training %s: %s", stem, learner.last_fit)
         return time.perf_counter() - start
 
     # -- proposal ------------------------------------------------------------------------

@@ -544,14 +544,20 @@ class Adapter:
             mae = float(np.mean(np.abs(TargetScaler._log(predicted) - TargetScaler._log(nll))))
         return {"accuracy": accuracy, "mae_log_nll": mae}
 
+    def learners(self) -> dict[str, Any]:
+        """The learners that score, by the stem of their file: ``learner``, or with Target
+        "Observables" ``learner_<j>`` for each observable whose model is fitted."""
+        if self.observables is None:
+            return {"learner": self.learner}
+        return {f"learner_{j}": fitted[0] for j, fitted in enumerate(self.per_observable.get(n) for n in self.observables)
+                if fitted is not None}
+
     # -- persistence -------------------------------------------------------------------
     def save(self, folder: Path, space: Space, method: str) -> None:
         """``model.json`` (what is needed to reload and map points, as plain JSON) and the learners:
         ``learner.pt`` (torch weights) or ``learner.skops``; with Target "Observables" one
         ``learner_<j>`` per observable, and ``validity.skops``. No file holds code (no pickle)."""
-        learners = {"learner": self.learner} if self.observables is None else \
-            {f"learner_{j}": fitted[0] for j, fitted in enumerate(self.per_observable.get(n) for n in self.observables)
-             if fitted is not None}
+        learners = self.learners()
         if self.validity is not None:
             learners["validity"] = self.validity
         files = {}
