@@ -372,12 +372,17 @@ def test_observables_models_are_saved_and_predict(tmp_path: Path, capsys: pytest
     assert np.array_equal(called, expected) and np.mean(called == good) > 0.8
 
 
-def test_observables_target_needs_a_used_observable(tmp_path: Path) -> None:
-    data = f3d_input("MLS_SVR_RBF", "NoObs")
+@pytest.mark.parametrize("method, bsmarts", [("MLS_SVR_RBF", "NLL"), ("MLS_DNNC", "Good")])
+def test_observables_target_needs_a_used_observable(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                    method: str, bsmarts: str) -> None:
+    data = f3d_input(method, "NoObs")
     data["Codes"]["toy_targets"]["Observables"]["F3d"]["SCALING"] = "OFF"
     path = tmp_path / "in.json"
     path.write_text(json.dumps(data))
     assert cli_main(["run", str(path), "--output", str(tmp_path), "--quiet"]) == 2
+    # refused before the run folder is made, naming the target that needs no observable
+    assert not (tmp_path / "NoObs").exists()
+    assert f'set "Target": "{bsmarts}"' in capsys.readouterr().err
 
 
 def test_spread_picks_cover_more_of_the_region_than_the_best_scored(tmp_path: Path) -> None:

@@ -317,6 +317,10 @@ class MLScan(Scan):
         super().check(config, settings)
         if settings.device == "cuda":  # refused now, not after the bootstrap points were evaluated
             torch_device("cuda")
+        if settings.get("Target") == "Observables" and not any(o.used for o in config.observables.values()):
+            bsmarts = "Good" if cls.kind == "classifier" else "NLL"  # BSMArt's target, which needs none
+            raise ConfigError(f"Target \"Observables\" needs at least one observable with a SCALING other than OFF; "
+                              f"set \"Target\": \"{bsmarts}\" to learn without one", where="Networks.Target")
 
     def initialise(self) -> None:
         s = self.settings
@@ -328,9 +332,6 @@ class MLScan(Scan):
         self.observables = {n: o for n, o in self.config.observables.items() if o.used}
         learned = None
         if s.get("Target") == "Observables":
-            if not self.observables:
-                raise ConfigError("Target \"Observables\" needs at least one observable with a SCALING other "
-                                  "than OFF", where="Networks.Target")
             learned = self.observables
         self.model = Adapter(factory(s, self.model_seed, s.device, self.config.cores), self.kind, threshold, learned)
         dim = self.space.dim
