@@ -218,7 +218,7 @@ def main() -> None:
                 print(f"{problem_name:14s} {method:13s} seed {seed}: evals to {n_good} good = {result['evals_to_n']}, "
                       f"coverage {rows[-1]['coverage']:.2f} (random {rcov:.2f}), {result['wall_s']:.0f} s",
                       flush=True)
-        write_outputs(rows, curves, name, n_good, seeds, args.cores, started)  # after each problem
+            write_outputs(rows, curves, name, n_good, seeds, args.cores, started)  # after each method
 
 
 def write_outputs(rows: list[dict], curves: dict, name: str, n_good: int, seeds: list[int], cores: int,

@@ -89,6 +89,20 @@ def shell_sampler(dim: int, radius: float, sigma: float, centers: list[np.ndarra
     return sample
 
 
+def band_offset(x: np.ndarray) -> np.ndarray:
+    """bsmart.codes.toy_targets.band_offset, vectorised."""
+    t = np.sqrt(3 / (x.shape[1] - 1)) * x[:, 1:].sum(axis=1)
+    return x[:, 0] - 0.5 * np.sin(2 * t)
+
+
+def band_sampler(dim: int, sigma: float):
+    def sample(rng: np.random.Generator, n: int) -> np.ndarray:
+        points = rng.uniform(-1, 1, (n, dim))
+        points[:, 0] = 0 - band_offset(np.c_[np.zeros(n), points[:, 1:]]) + sigma * rng.uniform(-1, 1, n)
+        return points
+    return sample
+
+
 # |F - 100| < 9.18 <=> (F-100)^2 / (2 * 20^2) < 0.10535 (issue 4's target)
 F_THRESHOLD = 9.18 ** 2 / (2 * 20 ** 2)
 
@@ -110,6 +124,10 @@ def problems() -> dict[str, Problem]:
                                        np.abs(np.linalg.norm(x - [0.5, 0, 0, 0, 0], axis=1) - 0.3)), 0.0, 0.02),
         shell_sampler(5, 0.3, 0.02, [np.array([-0.5, 0, 0, 0, 0]), np.array([0.5, 0, 0, 0, 0])]),
         note="two disjoint shells of radius 0.3 +- 0.02 around (+-0.5, 0, 0, 0, 0) in [-1, 1]^5")
+    band = Problem(
+        "band30d", -np.ones(30), np.ones(30), {"Band": {"MEAN": 0, "VARIANCE": 0.003}}, 0.5,
+        lambda x: gauss_nll(band_offset(x), 0.0, 0.003), band_sampler(30, 0.003),
+        note="thin curved band x1 = 0.5 sin(2t) +- 0.003, t = sqrt(3/29) (x2 + ... + x30), in [-1, 1]^30")
     return {
         "F2d": Problem("F2d", np.zeros(2), np.full(2, TEN_PI), {"F2d": f_obs}, F_THRESHOLD,
                        lambda x: gauss_nll(f2d(x), 100, 20), note="[0, 10pi]^2, |F-100| < 9.18"),
@@ -120,4 +138,5 @@ def problems() -> dict[str, Problem]:
                                note="F3d where the code fails (NaN) on 30% of the box"),
         **shell,
         "two_shells5d": two,
+        "band30d": band,
     }

@@ -275,6 +275,22 @@ def test_toy_target_minima() -> None:
     assert toy_values([2.0], {"Rosenbrock a": 2.0})["Rosenbrock"] == 0.0
 
 
+def test_toy_band_is_the_benchmarks_band(monkeypatch: pytest.MonkeyPatch) -> None:
+    """benchmarks/problems.py's 30-d band (its vectorised offset and its sampler of good points)
+    is the toy code's Band, which a scan's input file computes."""
+    monkeypatch.syspath_prepend(str(Path(__file__).parents[1] / "benchmarks"))
+    from problems import band_offset, problems
+
+    band = problems()["band30d"]
+    on_band = band.reference(np.random.default_rng(1), 50)
+    anywhere = band.uniform(np.random.default_rng(2), 50)
+    for x in on_band, anywhere:
+        assert np.allclose([toy_values(list(p), {})["Band"] for p in x], band_offset(x), rtol=0, atol=1e-12)
+    assert np.abs(band_offset(on_band)).max() <= 0.003 and np.ptp(on_band[:, 0]) > 0.5  # thin, curving across
+    assert (band.true_nll(on_band) < band.threshold).all() and (band.true_nll(anywhere) > band.threshold).mean() > 0.9
+    assert "Band" not in toy_values([0.5], {})  # needs two variables
+
+
 def test_direct_detection_exclusion_as_bsmart() -> None:
     """MicrOmegas' DD_Limits (DARKMATTER 501): 1 allowed, 0 excluded; cross sections in pb."""
     from bsmart.codes.tools._dd_limits import allowed, limit

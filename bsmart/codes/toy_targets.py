@@ -1,7 +1,7 @@
 """Built-in toy targets, so every scan runs with no HEP code installed.
 
 The MLscanner functions F2d and F3d, BSMArt's ``toy_targets`` (Rosenbrock, Rastrigin,
-Ackley, Himmelblau, Easom), an egg-box, and thin spherical shells in N dimensions. Inputs
+Ackley, Himmelblau, Easom), an egg-box, thin spherical shells and a thin curved band in N dimensions. Inputs
 are the variables in declaration order (names are ignored, as in BSMArt). A function that
 needs more variables than there are is simply not returned (its observable is missing).
 """
@@ -77,9 +77,17 @@ def two_shell_distance(x: Sequence[float], radius: float = 0.3,
     return min(abs(shell_radius(x, c) - radius) for c in centers)
 
 
+def band_offset(x: Sequence[float]) -> float:
+    """Signed distance along x1 from a thin curved band: x1 = 0.5 sin(2t), where t is the sum of the
+    other variables scaled to unit variance on [-1, 1]; a GAUSS on it is a band that curves across
+    every other variable (benchmarks' 30-d problem)."""
+    t = math.sqrt(3 / (len(x) - 1)) * sum(x[1:])
+    return x[0] - 0.5 * math.sin(2 * t)
+
+
 # every name toy_values can return (FUNCTION observables may use them)
 OUTPUTS = ("Rosenbrock", "Rastrigin", "Ackley", "Shell", "TwoShell", "F2d", "EggBox", "Himmelblau", "Easom",
-           "F3d", "F3dInvalid")
+           "F3d", "F3dInvalid", "Band")
 
 
 def toy_values(x: Sequence[float], settings: Mapping[str, Any]) -> dict[str, float]:
@@ -94,7 +102,8 @@ def toy_values(x: Sequence[float], settings: Mapping[str, Any]) -> dict[str, flo
     }
     if n >= 2:
         values.update(F2d=f2d(x), EggBox=eggbox(x), Himmelblau=himmelblau(x, float(s["Himmelblau a"]),
-                      float(s["Himmelblau b"])), Easom=easom(x, s["Easom center"]))
+                      float(s["Himmelblau b"])), Easom=easom(x, s["Easom center"]),
+                      Band=band_offset(x))
     if n >= 3:
         values["F3d"] = f3d(x)
         # F3d with a band where the "code" fails, as a spectrum generator does for tachyonic
@@ -121,7 +130,7 @@ class ToyTargets(Code):
         at every point): one line naming it and the names there are."""
         dim = len(self.variable_names)
         computed = [n for n in OUTPUTS if dim >= {"F2d": 2, "EggBox": 2, "Himmelblau": 2, "Easom": 2, "F3d": 3,
-                                                   "F3dInvalid": 3}.get(n, 1)]
+                                                   "F3dInvalid": 3, "Band": 2}.get(n, 1)]
         for name, obs in self.observables.items():
             if obs.function is None and obs.slha is None and name not in computed:
                 close = difflib.get_close_matches(name, computed, n=1, cutoff=0.5)
