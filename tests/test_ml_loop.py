@@ -223,7 +223,7 @@ def test_a_forest_grows_each_tree_on_at_most_max_samples_points() -> None:
 
 
 def test_crowding_memory_is_bounded_whatever_the_pool() -> None:
-    from bsmart.scans.MLScanner.loop import crowding
+    from bsmart.scans.MLScanner.loop import CROWD_CAP, crowding
 
     rng = np.random.default_rng(0)
     pool, anchors = rng.random((10_000, 10)), rng.random((3000, 10))
@@ -232,7 +232,10 @@ def test_crowding_memory_is_bounded_whatever_the_pool() -> None:
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert peak < 80e6, peak  # a pool x anchors x dim block would be 2.4 GB
-    assert np.array_equal(counts[:50], (np.linalg.norm(pool[:50, None] - anchors[None], axis=-1) < 0.3).sum(1))
+    within = (np.linalg.norm(pool[:50, None] - anchors[None], axis=-1) < 0.3).sum(1)
+    assert np.array_equal(counts[:50], within) and 0 < within.max() < CROWD_CAP
+    piled = np.vstack([anchors, pool[0] + 1e-3 * rng.random((100, 10))])  # a pile: counted up to the cap
+    assert crowding(pool[:2], piled, 0.3).tolist() == [CROWD_CAP, within[1]]
 
 
 # -- the models ----------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ import pytest
 
 from bsmart.cli import main as cli_main
 from bsmart.errors import ScanError
-from bsmart.scans.MLScanner.loop import local_candidates, smote_candidates, spread
+from bsmart.scans.MLScanner.loop import CROWD_CAP, SHARPNESS, local_candidates, smote_candidates, spread
 from bsmart.session import run_scan
 
 METHODS = ["MLS_DNNC", "MLS_DNNR", "MLS_GBR", "MLS_RFC", "MLS_RFR", "MLS_SVR_RBF", "MLS_SVR_Poly"]
@@ -165,6 +165,39 @@ def test_spread_picks_believed_good_points_away_from_known_ones() -> None:
     assert mean_gap(spread(probability, 100, pool, np.empty((0, 2)), 0.05)) > 1.3 * mean_gap(plain)
     assert np.array_equal(spread(probability, 100, pool, known, 0.05), spread_out)  # deterministic
     assert len(spread(probability[:5], 20, pool[:5], pool[5:], 0.1)) == 5  # never more than the pool
+
+
+@pytest.mark.parametrize("dim", [1, 3, 6])
+def test_lazy_spread_picks_what_counting_every_candidate_picks(dim: int) -> None:
+    """spread counts the crowding of only the best-weighted candidates; the picks must be those of
+    counting all of them, also with many equal weights (a regressor's 1 wherever it predicts good)
+    and with crowded neighbourhoods (up to CROWD_CAP)."""
+    def counting_all(weights, n, pool, anchors, radius):
+        w = weights ** SHARPNESS
+        rank = np.empty(len(w), int)
+        rank[np.argsort(-w, kind="stable")] = np.arange(len(w))
+        near = lambda x: (((x[:, None] - pool[None]) ** 2).sum(-1) <= radius ** 2).sum(0)  # noqa: E731
+        crowd, available, picks = np.minimum(near(anchors), CROWD_CAP), np.ones(len(pool), bool), []
+        for _ in range(n):
+            value = np.where(available, w / (1 + crowd), -1.0)
+            tied = np.flatnonzero(value == value.max())
+            picks.append(tied[np.argmin(rank[tied])])  # ties: the larger weight, then the lower index
+            available[picks[-1]] = False
+            crowd = np.minimum(crowd + near(pool[picks[-1]][None]), CROWD_CAP)  # a full neighbourhood stays full
+        return np.array(picks)
+
+    rng = np.random.default_rng(dim)
+    for case in range(6):
+        pool, anchors = rng.random((int(rng.integers(50, 2500)), dim)), rng.random((int(rng.integers(0, 400)), dim))
+        if case == 5:
+            anchors = np.vstack([anchors, pool[0] + 1e-4 * rng.random((300, dim))])  # a pile of known good points
+        weights = rng.random(len(pool))
+        if case % 2:
+            weights[weights > 0.4] = 1.0
+        n, radius = int(rng.integers(1, 300)), float(rng.uniform(0.01, 0.3))
+        n = min(n, len(pool))
+        lazy = spread(weights, n, pool, anchors, radius)
+        assert np.array_equal(lazy, counting_all(weights, n, pool, anchors, radius))
 
 
 def test_local_walks_spread_along_the_region_the_model_believes_good() -> None:

@@ -235,15 +235,25 @@ def local_candidates(good: np.ndarray, n: int, scale: float, rng: np.random.Gene
 
 # -- selection -------------------------------------------------------------------------------
 
-def crowding(points: np.ndarray, anchors: np.ndarray, radius: float) -> np.ndarray:
-    """How many anchors lie within ``radius`` of each point: a k-d tree of the anchors answers
-    in about (points + anchors) log(anchors) steps, where comparing every pair took points x
-    anchors (minutes per batch with 50 000 known good points)."""
+# a neighbourhood of this many points counts as full: where a regressor piles its picks, a
+# candidate can have thousands of known good points within the radius, and counting them all
+# was most of the selection time of a long run (0.19 s against 0.02 s for 32 000 candidates)
+CROWD_CAP = 32
+
+
+def crowding(points: np.ndarray, anchors: Any, radius: float, cap: int = CROWD_CAP) -> np.ndarray:
+    """How many anchors (points, a k-d tree of them, or None: none) lie within ``radius`` of each
+    point, counted up to ``cap``: a k-d tree of the anchors answers in about (points + anchors)
+    log(anchors) steps, where comparing every pair took points x anchors (minutes per batch with
+    50 000 known good points)."""
     from scipy.spatial import cKDTree
 
-    if len(points) == 0 or len(anchors) == 0:
+    if anchors is not None and not isinstance(anchors, cKDTree):
+        anchors = cKDTree(anchors) if len(anchors) else None
+    if len(points) == 0 or anchors is None or anchors.n == 0:
         return np.zeros(len(points))
-    return cKDTree(anchors).query_ball_point(points, radius, return_length=True).astype(float)
+    distance, _ = anchors.query(points, k=min(cap, anchors.n), distance_upper_bound=radius)
+    return np.isfinite(distance.reshape(len(points), -1)).sum(axis=1).astype(float)
 
 
 # spread weighs candidates by probability^2: enough to keep clearly bad candidates out of the batch
@@ -254,46 +264,53 @@ def spread(weights: np.ndarray, n: int, pool: np.ndarray, anchors: np.ndarray, r
            sharpness: float = SHARPNESS) -> np.ndarray:
     """Indices of ``n`` pool points picked one at a time, each the one with the largest
     weight^sharpness / (1 + points within ``radius``), counting the known good points
-    (``anchors``) and the points picked before it.
+    (``anchors``) and the points picked before it, up to ``CROWD_CAP``.
 
     Ranking by weight alone piles the batch onto the part of the good region the model is
     surest of, which is where good points are already known. Discounting each candidate by how
     crowded its neighbourhood is moves the picks to the parts of the region that the model
     believes good but that hold few points, so the found points spread over the whole region.
-    Deterministic: ties go to the lower index.
+    Deterministic: ties go to the larger weight, then to the lower index.
 
     Lazy: a candidate's value is at most its weight, so the crowding is counted only for the
     candidates of largest weight, more of them only while one not counted yet could beat the
-    best counted one; the picks are those of counting every candidate (most of a large pool
-    is far from the good region, and counting it was most of a long run's selection time).
+    best counted one (with the tie rule, only a strictly larger weight can); the picks are those
+    of counting every candidate (most of a large pool is far from the good region, and counting
+    it was most of a long run's selection time; a regressor's weights are 1 wherever it predicts
+    good, and a rule that let an uncounted equal weight win counted all of those).
     """
     n = min(n, len(pool))
     if n <= 0:
         return np.empty(0, int)
     w = np.clip(np.nan_to_num(weights, nan=0.0), 0.0, None) ** sharpness
+    order = np.argsort(-w, kind="stable")  # work in this order: ties go to the first
     if radius <= 0:
-        return np.argsort(-w, kind="stable")[:n]
+        return order[:n]
     from scipy.spatial import cKDTree
 
-    order = np.argsort(-w, kind="stable")
-    crowd = np.full(len(pool), np.nan)  # NaN: not counted yet
-    neighbours = cKDTree(pool)  # each pick crowds the counted pool points near it
+    w, pool = w[order], pool[order]
+    known = cKDTree(anchors) if len(anchors) else None
+    crowd = np.empty(len(pool))  # counted for pool[:counted]
+    neighbours = cKDTree(pool)  # each pick crowds the pool points near it
     available = np.ones(len(pool), bool)
     picked = np.empty(n, int)
     counted, chunk = 0, max(4 * n, 1000)
     for k in range(n):
         while True:
-            value = np.where(available & ~np.isnan(crowd), w / (1.0 + crowd), -1.0)
-            i = int(np.argmax(value))
-            if counted == len(pool) or value[i] > w[order[counted]]:
+            value = np.where(available[:counted], w[:counted] / (1.0 + crowd[:counted]), -1.0)
+            i = int(np.argmax(value)) if counted else -1
+            if counted == len(pool) or i >= 0 and value[i] >= w[counted]:
                 break
-            new = order[counted:counted + chunk]
-            crowd[new] = crowding(pool[new], anchors, radius) + crowding(pool[new], pool[picked[:k]], radius)
-            counted, chunk = counted + len(new), 2 * chunk
+            new = slice(counted, min(counted + chunk, len(pool)))
+            crowd[new] = np.minimum(crowding(pool[new], known, radius) + crowding(pool[new], pool[picked[:k]], radius),
+                                    CROWD_CAP)
+            counted, chunk = new.stop, 2 * chunk
         picked[k] = i
         available[i] = False
-        crowd[neighbours.query_ball_point(pool[i], radius)] += 1  # NaN + 1 stays "not counted"
-    return picked
+        near = np.asarray(neighbours.query_ball_point(pool[i], radius), int)
+        near = near[near < counted]  # the uncounted get theirs when they are counted
+        crowd[near] = np.minimum(crowd[near] + 1, CROWD_CAP)
+    return order[picked]
 
 
 def exclusion_radius(good_fraction: float, n_points: int, dim: int, diversity: float) -> float:
