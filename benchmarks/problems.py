@@ -98,7 +98,8 @@ def band_offset(x: np.ndarray) -> np.ndarray:
 def band_sampler(dim: int, sigma: float):
     def sample(rng: np.random.Generator, n: int) -> np.ndarray:
         points = rng.uniform(-1, 1, (n, dim))
-        points[:, 0] = 0 - band_offset(np.c_[np.zeros(n), points[:, 1:]]) + sigma * rng.uniform(-1, 1, n)
+        # band_offset = x1 - centre(t): set x1 to the centre, then within sigma of it
+        points[:, 0] = -band_offset(np.c_[np.zeros(n), points[:, 1:]]) + sigma * rng.uniform(-1, 1, n)
         return points
     return sample
 

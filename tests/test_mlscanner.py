@@ -220,6 +220,25 @@ def test_local_walks_spread_along_the_region_the_model_believes_good() -> None:
     assert len(free) == 500 and np.linalg.norm(free - 0.5, axis=1).mean() == pytest.approx(0.05, rel=0.1)
 
 
+def test_local_walkers_per_pick(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Local_Walkers bounds the walkers of a batch to that many per model pick (MLS_DNNR's 10:
+    each walker costs Local_Steps predictions); 0 keeps Candidate_Points walkers (MLS_DNNC's)."""
+    from bsmart.scans.MLScanner import loop
+
+    walkers: list[int] = []
+    real = loop.local_candidates
+    monkeypatch.setattr(loop, "local_candidates", lambda good, n, *a: walkers.append(n) or real(good, n, *a))
+    networks = {"Iterations": 2, "Epochs": 20, "Local_Steps": 2}
+    run(tmp_path, f3d_input("MLS_DNNR", "dnnr", networks=networks))
+    assert walkers == [10 * 80] * 2  # 10 per pick of the 80 the model makes in a batch of 100
+    walkers.clear()
+    run(tmp_path, f3d_input("MLS_DNNC", "dnnc", networks=networks))
+    assert walkers == [5000] * 2  # Candidate_Points
+    walkers.clear()
+    run(tmp_path, f3d_input("MLS_DNNC", "dnnc", networks={**networks, "Local_Walkers": 100}))
+    assert walkers == [5000] * 2  # never more than Candidate_Points
+
+
 @pytest.mark.parametrize("method", ["MLS_DNNR", "MLS_DNNC"])
 def test_dnn_defaults_cover_the_region_where_bsmarts_networks_pile_up(tmp_path: Path, method: str) -> None:
     """The DNN methods' defaults (a network per observable, walks, every pick spread) on F2d:

@@ -1,9 +1,10 @@
 """Built-in toy targets, so every scan runs with no HEP code installed.
 
 The MLscanner functions F2d and F3d, BSMArt's ``toy_targets`` (Rosenbrock, Rastrigin,
-Ackley, Himmelblau, Easom), an egg-box, thin spherical shells and a thin curved band in N dimensions. Inputs
-are the variables in declaration order (names are ignored, as in BSMArt). A function that
-needs more variables than there are is simply not returned (its observable is missing).
+Ackley, Himmelblau, Easom), an egg-box, and thin spherical shells and a thin curved band in N
+dimensions. Inputs are the variables in declaration order (names are ignored, as in BSMArt). A
+function that needs more variables than there are is simply not returned (its observable is
+missing).
 """
 
 from __future__ import annotations

@@ -90,6 +90,9 @@ LOOP_SETTINGS: dict[str, Setting] = {
     "Local_Steps": Setting(1, int, "steps of each local candidate's walk over the region the model believes good "
                                    "(Metropolis on its probability of good)", block="Networks", minimum=1,
                            maximum=1000),
+    "Local_Walkers": Setting(0, int, "with Local_Candidates, at most this many walkers per model pick of a batch "
+                                     "(0: Candidate_Points walkers); each costs Local_Steps predictions",
+                             block="Networks", minimum=0),
     "Kinitial": Setting(5, int, "SMOTE neighbours (shrunk when fewer good points are known)", block="Networks",
                         minimum=1),
     "Exploration": Setting(0.5, float, "share of the model's picks spread over the region it believes good, "
@@ -484,7 +487,9 @@ class MLScan(Scan):
                                                            self.rng)]))
         smote = self._unseen(smote_candidates(good, self.X[~self.is_good], s.candidate_points, s.kinitial,
                                               self.smote_seed + iteration))
-        local = self._unseen(local_candidates(good, s.candidate_points if s.local_candidates else 0, radius,
+        n_walkers = 0 if not s.local_candidates else \
+            min(s.candidate_points, s.local_walkers * n_model) if s.local_walkers else s.candidate_points
+        local = self._unseen(local_candidates(good, n_walkers, radius,
                                               self.rng, lambda x: self.model.probability(self.model.score(x)),
                                               s.local_steps))
         pool = np.vstack([uniform, smote, local])
