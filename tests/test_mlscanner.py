@@ -221,8 +221,8 @@ def test_local_walks_spread_along_the_region_the_model_believes_good() -> None:
 
 
 def test_local_walkers_per_pick(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Local_Walkers bounds the walkers of a batch to that many per model pick (MLS_DNNR's 10:
-    each walker costs Local_Steps predictions); 0 keeps Candidate_Points walkers (MLS_DNNC's)."""
+    """Local_Walkers bounds the walkers of a batch to that many per model pick (MLS_DNNR's 10,
+    MLS_DNNC's 40: each walker costs Local_Steps predictions); 0 keeps Candidate_Points walkers."""
     from bsmart.scans.MLScanner import loop
 
     walkers: list[int] = []
@@ -233,6 +233,9 @@ def test_local_walkers_per_pick(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     assert walkers == [10 * 80] * 2  # 10 per pick of the 80 the model makes in a batch of 100
     walkers.clear()
     run(tmp_path, f3d_input("MLS_DNNC", "dnnc", networks=networks))
+    assert walkers == [40 * 80] * 2
+    walkers.clear()
+    run(tmp_path, f3d_input("MLS_DNNC", "dnnc", networks={**networks, "Local_Walkers": 0}))
     assert walkers == [5000] * 2  # Candidate_Points
     walkers.clear()
     run(tmp_path, f3d_input("MLS_DNNC", "dnnc", networks={**networks, "Local_Walkers": 100}))

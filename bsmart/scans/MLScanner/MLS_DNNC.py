@@ -2,7 +2,9 @@
 "Observables"``) that learns on which side of the observable's window each point lies;
 candidates are scored by the probability of lying inside every window, and every pick of the
 model is spread over the region it believes good (``Exploration`` 1), among candidates that
-walk there from the known good points (``Local_Candidates`` with 30 ``Local_Steps``).
+walk there from the known good points (``Local_Candidates`` with 30 ``Local_Steps``, 40
+``Local_Walkers`` per pick: with 10, as MLS_DNNR, the side networks covered less of the 20-d
+shell; with every candidate, less of F3d).
 
 A classifier of good points (``Target: "Good"``, BSMArt's) knows the good region only around
 the good points found, so it piles its picks there; bad points below and above a thin region
@@ -15,7 +17,7 @@ from bsmart.scans.MLScanner.loop import DNN_CLASSIFIER_SETTINGS, DNN_SETTINGS, M
 __meta__ = method_meta("MLS_DNNC", "MLscanner: torch MLP classifiers of the sides of each observable's window",
                        {**DNN_SETTINGS, **DNN_CLASSIFIER_SETTINGS},
                        defaults={"Target": "Observables", "Exploration": 1.0, "Local_Candidates": True,
-                                 "Local_Steps": 30})
+                                 "Local_Steps": 30, "Local_Walkers": 40})
 
 
 class NewScan(MLScan):
