@@ -234,8 +234,8 @@ _DECAY1L = re.compile(r"^(\s*)DECAY1L\b", re.IGNORECASE | re.MULTILINE)
 _BLOCK_HEADER = re.compile(r"^\s*BLOCK\s+(\S+)", re.IGNORECASE | re.MULTILINE)
 # HackAnalysis' results: "BLOCK PROCESS <analysis>" (XS, Events, ...) and "BLOCK EFFICIENCIES
 # <analysis>" (a signal region's efficiency and uncertainties per line), entries keyed by name
-_ANALYSIS_HEADER = re.compile(r"^\s*BLOCK\s+(PROCESS|EFFICIENCIES)\s+([^\s#=]+)", re.IGNORECASE)
 ANALYSIS_BLOCKS = ("PROCESS", "EFFICIENCIES")
+_ANALYSIS_HEADER = re.compile(rf"^\s*BLOCK\s+({'|'.join(ANALYSIS_BLOCKS)})\s+([^\s#=]+)", re.IGNORECASE)
 
 
 def parse_slha(text: str, what: str = "the SLHA text"):
@@ -267,7 +267,8 @@ def parse_slha(text: str, what: str = "the SLHA text"):
 def _split_analyses(text: str) -> tuple[str, dict[str, dict[str, dict[str, list[float]]]]]:
     """HackAnalysis' blocks taken out of the text (pyslha drops entries keyed by name):
     {ANALYSIS: {"PROCESS": {"XS": [value], ...}, "EFFICIENCIES": {region: [efficiency, ...]}}}."""
-    if "PROCESS" not in text.upper() and "EFFICIENCIES" not in text.upper():
+    upper = text.upper()  # every point's spectrum passes here; most hold neither block
+    if not any(block in upper for block in ANALYSIS_BLOCKS):
         return text, {}
     analyses: dict[str, dict[str, dict[str, list[float]]]] = {}
     kept, entries = [], None

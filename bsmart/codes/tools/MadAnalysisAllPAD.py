@@ -18,9 +18,9 @@ from typing import Any, Mapping
 
 from bsmart.codes.base import CodeOutput
 from bsmart.codes.tools import MadGraph as madgraph
-from bsmart.codes.tools.MadAnalysisExpert import HEPMC, MadAnalysisExpert
+from bsmart.codes.tools.MadAnalysisExpert import MadAnalysisExpert
 from bsmart.codes.tools._library import append_block, tool_path
-from bsmart.codes.tools._madgraph import find_events
+from bsmart.codes.tools._madgraph import HEPMC, find_events
 from bsmart.errors import CodeError, ConfigError
 from bsmart.slha import join_spectrum
 

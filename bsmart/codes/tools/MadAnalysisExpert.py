@@ -15,10 +15,9 @@ from typing import Any, Mapping
 
 from bsmart.codes.base import CodeOutput
 from bsmart.codes.tools import MadGraph as madgraph
-from bsmart.codes.tools._madgraph import find_events
+from bsmart.codes.tools._madgraph import HEPMC, find_events
 
 KEYS = madgraph.KEYS
-HEPMC = (".hepmc", ".hepmc.gz")
 
 
 class MadAnalysisExpert(madgraph.MadGraph):

@@ -18,7 +18,7 @@ from typing import Any, Mapping
 from bsmart.codes.base import CodeOutput
 from bsmart.codes.tools import MadGraph as madgraph
 from bsmart.codes.tools._hackanalysis import PythiaLines, pythia_config, pythia_text, read_settings, run_analysis
-from bsmart.codes.tools._madgraph import deal_events, find_events
+from bsmart.codes.tools._madgraph import HEPMC, LHE, deal_events, find_events
 from bsmart.config import parse_bool, parse_int, resolve_command
 from bsmart.errors import ConfigError
 
@@ -27,7 +27,7 @@ IGNORED = ("GridPack", "Batch Size", "Check Convergence", "Check Absolute Conver
 KEYS = madgraph.KEYS | {"HackAnalysis", "YAML file", "Mode", "Check Exclusion", "Store Events", "run_card Commands",
                         *IGNORED}
 RUNS_PROGRAM = False  # its program is "HackAnalysis"
-MODES = {"LHE": (".lhe", ".lhe.gz"), "HEPMC": (".hepmc", ".hepmc.gz")}
+MODES = {"LHE": LHE, "HEPMC": HEPMC}
 
 
 class MadGraphHackAnalysis(madgraph.MadGraph):

@@ -192,6 +192,11 @@ class CrossSectionTable:
         return values[0], values[1] if len(values) > 1 else 0.0
 
 
+# the endings of MadGraph's event files, as BSMArt looks for them
+LHE = (".lhe", ".lhe.gz")
+HEPMC = (".hepmc", ".hepmc.gz")
+
+
 def find_events(name: str, run: Path, endings: tuple[str, ...]) -> Path:
     """The run's event file (``.lhe``, ``.hepmc``, gzipped or not), as BSMArt looks for it."""
     found = sorted(p for p in run.glob("*") if p.name.endswith(endings)) if run.is_dir() else []

@@ -487,9 +487,8 @@ class MLScan(Scan):
                                                            self.rng)]))
         smote = self._unseen(smote_candidates(good, self.X[~self.is_good], s.candidate_points, s.kinitial,
                                               self.smote_seed + iteration))
-        n_walkers = 0 if not s.local_candidates else \
-            min(s.candidate_points, s.local_walkers * n_model) if s.local_walkers else s.candidate_points
-        local = self._unseen(local_candidates(good, n_walkers, radius,
+        n_walkers = min(s.candidate_points, s.local_walkers * n_model) if s.local_walkers else s.candidate_points
+        local = self._unseen(local_candidates(good, n_walkers if s.local_candidates else 0, radius,
                                               self.rng, lambda x: self.model.probability(self.model.score(x)),
                                               s.local_steps))
         pool = np.vstack([uniform, smote, local])

@@ -407,12 +407,8 @@ class Adapter:
             if known.sum() < 2:
                 self.per_observable[name] = None  # nothing to learn yet: predicted as failing
                 continue
-            previous = self.per_observable.get(name)
-            # a TorchMLP keeps its weights between fits (warm start); sklearn refits from scratch
-            learner = previous[0] if previous else copy.deepcopy(self.learner)
             scaler = ValueScaler.fitted(values[known, j])
-            fit_learner(learner, X[known], scaler.transform(values[known, j]))
-            self.per_observable[name] = (learner, scaler)
+            self._fit_observable(name, X[known], scaler.transform(values[known, j]), scaler)
 
     def _fit_sides(self, X: np.ndarray, values: np.ndarray) -> None:
         """A classifier's Target "Observables": per observable, a copy of the network learns on
@@ -438,10 +434,15 @@ class Adapter:
                 if side.any():
                     further = (rankdata(np.abs(v[side] - centre)) - 1) / max(1, side.sum() - 1)
                     label[side] = 0.5 + sign * (0.25 + 0.25 * further)
-            previous = self.per_observable.get(name)
-            learner = previous[0] if previous else copy.deepcopy(self.learner)
-            fit_learner(learner, X[known], label)
-            self.per_observable[name] = (learner, SideLabels(centre))
+            self._fit_observable(name, X[known], label, SideLabels(centre))
+
+    def _fit_observable(self, name: str, X: np.ndarray, y: np.ndarray, scaler: ValueScaler | SideLabels) -> None:
+        """Fit the observable's copy of the learner: a TorchMLP keeps its weights between fits (warm
+        start), sklearn refits from scratch."""
+        previous = self.per_observable.get(name)
+        learner = previous[0] if previous else copy.deepcopy(self.learner)
+        fit_learner(learner, X, y)
+        self.per_observable[name] = (learner, scaler)
 
     def _fit_validity(self, X: np.ndarray, evaluated: np.ndarray) -> None:
         """Which points the codes evaluate: a nearest-neighbour classifier, once some failed."""
@@ -462,10 +463,14 @@ class Adapter:
             learner, scaler = fitted
             predicted = scaler.inverse(np.asarray(self._repeatable(learner, learner.predict, X), dtype=float))
             nll += np.fromiter((obs.loss(v) for v in predicted), float, len(X))
-        if self.validity is not None:
-            fails = self.validity.predict_proba(X)[:, list(self.validity.classes_).index(True)] < 0.5
-            nll[fails] = failed_nll(self.observables)
+        nll[self._predicted_failing(X)] = failed_nll(self.observables)
         return nll
+
+    def _predicted_failing(self, X: np.ndarray) -> np.ndarray:
+        """Where the validity classifier expects the codes to fail (nowhere before any failed)."""
+        if self.validity is None:
+            return np.zeros(len(X), bool)
+        return self.validity.predict_proba(X)[:, list(self.validity.classes_).index(True)] < 0.5
 
     def inside_windows(self, X: np.ndarray) -> np.ndarray:
         """A classifier's Target "Observables": the probability that each point lies inside
@@ -477,8 +482,7 @@ class Adapter:
             if fitted is not None:
                 above = np.asarray(self._repeatable(fitted[0], fitted[0].predict_proba, X), dtype=float)[:, 1]
                 weight *= (1.0 - np.abs(2.0 * above - 1.0)) ** INSIDE_POWER
-        if self.validity is not None:
-            weight[self.validity.predict_proba(X)[:, list(self.validity.classes_).index(True)] < 0.5] = 0.0
+        weight[self._predicted_failing(X)] = 0.0
         return weight
 
     def score(self, X: np.ndarray) -> np.ndarray:
@@ -549,8 +553,8 @@ class Adapter:
         "Observables" ``learner_<j>`` for each observable whose model is fitted."""
         if self.observables is None:
             return {"learner": self.learner}
-        return {f"learner_{j}": fitted[0] for j, fitted in enumerate(self.per_observable.get(n) for n in self.observables)
-                if fitted is not None}
+        fitted = (self.per_observable.get(name) for name in self.observables)
+        return {f"learner_{j}": model[0] for j, model in enumerate(fitted) if model is not None}
 
     # -- persistence -------------------------------------------------------------------
     def save(self, folder: Path, space: Space, method: str) -> None:
