@@ -17,7 +17,6 @@ from bsmart.codes.base import CodeOutput
 from bsmart.codes.tools._hackanalysis import PythiaLines, pythia_config, pythia_text, read_settings, run_analysis
 from bsmart.codes.tools._library import existing_spectrum
 from bsmart.codes.tools._program import SpectrumProgram
-from bsmart.config import parse_int
 
 KEYS = {"YAML file", "Cores"}
 
@@ -36,13 +35,8 @@ class HackAnalysis(SpectrumProgram):
 
 
 def build(name: str, spec: Mapping[str, Any], program: dict[str, Any], ctx: Mapping[str, Any]) -> HackAnalysis:
-    path, settings = read_settings(name, spec, ctx)
+    path, settings = read_settings(name, spec, ctx, {"Efficiency Filename": "test.slha",
+                                                     "Cutflow Filename": "test.eff"})
     config_name, config = pythia_config(path, settings, ctx, f"Codes.{name}.YAML file")
-    inner = settings["settings"]
-    if "Cores" in spec:
-        inner["cores"] = parse_int(spec["Cores"], f"Codes.{name}.Cores", ctx["file"])
-    inner.setdefault("cores", 1)
-    inner.setdefault("Efficiency Filename", "test.slha")
-    inner.setdefault("Cutflow Filename", "test.eff")
     return HackAnalysis(name, settings=settings, yaml_name=path.name, config_name=config_name, config=config,
                         spectrum_file=ctx["spectrum_file"], **program)

@@ -21,12 +21,12 @@ from bsmart.codes.tools import MadGraph as madgraph
 from bsmart.codes.tools.MadAnalysisExpert import MadAnalysisExpert
 from bsmart.codes.tools._library import append_block, tool_path
 from bsmart.codes.tools._madgraph import HEPMC, find_events
+from bsmart.codes.tools._ma5 import best_region, pad_analyses, recast_card
 from bsmart.errors import CodeError, ConfigError
 from bsmart.slha import join_spectrum
 
 KEYS = madgraph.KEYS | {"MA5 Path", "Analyses", "MA5 Card"}
 RUNS_PROGRAM = False  # its program is <MA5 Path>/bin/ma5
-PADS = (("PADForSFS", "vSFS"), ("PAD", "v1.2"))  # BSMArt's order: the PAD's entry wins
 
 
 class MadAnalysisAllPAD(MadAnalysisExpert):
@@ -59,22 +59,6 @@ class MadAnalysisAllPAD(MadAnalysisExpert):
         return CodeOutput(slha=block)
 
 
-def best_region(summary: Path) -> tuple[str, str, float, float]:
-    """(analysis, region, CLs, sigma95) of the best region of a CLs_output_summary.dat."""
-    best = ("None", "None", 0.0, -1.0)
-    for line in summary.read_text(errors="replace").splitlines():
-        words = line.split()
-        if line.strip().startswith("#") or len(words) < 7 or words[3] != "1":
-            continue
-        try:
-            found = (words[1], words[2], float(words[6]), float(words[5]))
-        except ValueError:
-            continue
-        if best[0] == "None" or 0 < found[3] < best[3] or best[3] <= 0 < found[3]:
-            best = found
-    return best
-
-
 def build(name: str, spec: Mapping[str, Any], program: dict[str, Any], ctx: Mapping[str, Any]) -> MadAnalysisAllPAD:
     file, where = ctx["file"], f"Codes.{name}"
     ma5 = tool_path(spec, "MA5 Path", ctx, name, "MadAnalysisAllPAD needs \"MA5 Path\", MadAnalysis5's folder")
@@ -87,18 +71,12 @@ def build(name: str, spec: Mapping[str, Any], program: dict[str, Any], ctx: Mapp
         if not isinstance(analyses, list) or not analyses:
             raise ConfigError("name an \"MA5 Card\" (a recasting card) or a list of \"Analyses\"", file=file,
                               where=where)
-        known = {}
-        for pad, version in PADS:
-            config = ma5 / "tools" / pad / "Input" / "recast_config.dat"
-            for line in config.read_text(errors="replace").splitlines() if config.is_file() else []:
-                parts = line.split("|")
-                if not line.startswith("#") and len(parts) == 2:
-                    known.update({a: f"{version}    on    {parts[0].strip()}" for a in parts[1].split()})
+        known = pad_analyses(ma5)
         unknown = [a for a in analyses if str(a) not in known]
         if unknown:
             raise ConfigError(f"{unknown} not in {ma5}/tools/PAD(ForSFS)/Input/recast_config.dat "
                               f"({len(known)} analyses there)", file=file, where=f"{where}.Analyses")
-        card_text = "".join(f"{a}    {known[str(a)]}   #\n" for a in analyses)
+        card_text = recast_card([str(a) for a in analyses], known)
     madgraph_spec = {key: value for key, value in spec.items() if key != "Command"}
     settings = madgraph.madgraph_settings(name, madgraph_spec, {**program, "command": [str(ma5 / "bin" / "ma5")]}, ctx)
     return MadAnalysisAllPAD(name, card=card, card_text=card_text, **settings)

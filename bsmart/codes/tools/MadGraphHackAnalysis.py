@@ -18,8 +18,8 @@ from typing import Any, Mapping
 from bsmart.codes.base import CodeOutput
 from bsmart.codes.tools import MadGraph as madgraph
 from bsmart.codes.tools._hackanalysis import PythiaLines, pythia_config, pythia_text, read_settings, run_analysis
-from bsmart.codes.tools._madgraph import HEPMC, LHE, deal_events, find_events
-from bsmart.config import parse_bool, parse_int, resolve_command
+from bsmart.codes.tools._madgraph import HEPMC, LHE, deal_events, default_commands, find_events
+from bsmart.config import parse_bool, resolve_command
 from bsmart.errors import ConfigError
 
 IGNORED = ("GridPack", "Batch Size", "Check Convergence", "Check Absolute Convergence", "Efficiency Threshold",
@@ -77,19 +77,16 @@ def build(name: str, spec: Mapping[str, Any], program: dict[str, Any], ctx: Mapp
                           where=f"{where}.Check Exclusion")
     for key in (k for k in IGNORED if k in spec):
         ctx["warnings"].append(f"{file}: {where}.{key}: ignored; bsmart generates all nevents in one MadGraph run")
-    path, settings = read_settings(name, spec, ctx)
+    path, settings = read_settings(name, spec, ctx, {"Efficiency Filename": "test.eff",
+                                                     "Cutflow Filename": "test_cf.eff",
+                                                     "Histogram Filename": "test.yoda"})
     inner = settings["settings"]
-    inner["cores"] = parse_int(spec.get("Cores", inner.get("cores", 1)), f"{where}.Cores", file)
-    for key, default in (("Efficiency Filename", "test.eff"), ("Cutflow Filename", "test_cf.eff"),
-                         ("Histogram Filename", "test.yoda")):
-        inner.setdefault(key, default)
     qnumbers = settings.get("QNUMBERS file")
     qnumbers_name = str(qnumbers) if qnumbers and "/" not in str(qnumbers) else None
     madspin = parse_bool(spec.get("MadSpin", False), f"{where}.MadSpin", file)
-    commands = [["shower=OFF" if mode == "LHE" else "shower=Pythia8"], ["detector=OFF"], ["analysis=OFF"],
-                [f"madspin={'ON' if madspin else 'OFF'}"], ["done"], *spec.get("run_card Commands",
-                [["update dependent"]]), *([[f"set nevents {int(inner['nevents'])}"]] if "nevents" in inner else []),
-                ["done"]]
+    commands = default_commands(madspin, "OFF" if mode == "LHE" else "Pythia8", [
+        *spec.get("run_card Commands", [["update dependent"]]),
+        *([[f"set nevents {int(inner['nevents'])}"]] if "nevents" in inner else [])])
     madgraph_spec = dict(spec)
     if qnumbers_name and "QNUMBERS file" not in spec:
         madgraph_spec["QNUMBERS file"] = str(path.parent / qnumbers_name)

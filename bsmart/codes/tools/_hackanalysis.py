@@ -12,14 +12,18 @@ from typing import Any, Mapping
 from bsmart.codes.base import CodeOutput
 from bsmart.codes.external import ExternalCode
 from bsmart.codes.tools._library import read_spectrum, tool_path
+from bsmart.config import parse_int
 from bsmart.errors import CodeError, ConfigError, ExpressionError
 from bsmart.expr import Expression
 
 PythiaLines = list[tuple[str, list[str | Expression]]]
 
 
-def read_settings(name: str, spec: Mapping[str, Any], ctx: Mapping[str, Any]) -> tuple[Path, dict[str, Any]]:
-    """The ``YAML file`` and its contents (with a ``settings`` mapping), as plain dicts."""
+def read_settings(name: str, spec: Mapping[str, Any], ctx: Mapping[str, Any],
+                  filenames: Mapping[str, str]) -> tuple[Path, dict[str, Any]]:
+    """The ``YAML file`` and its contents (with a ``settings`` mapping), as plain dicts; in the
+    settings, ``cores`` is the code's ``Cores`` (else the YAML's, else 1) and ``filenames`` are
+    the names of the files HackAnalysis writes where the YAML gives none."""
     import yaml
 
     file, where = ctx["file"], f"Codes.{name}.YAML file"
@@ -31,6 +35,10 @@ def read_settings(name: str, spec: Mapping[str, Any], ctx: Mapping[str, Any]) ->
         raise ConfigError(f"{path}: not a YAML file: {str(exc).splitlines()[0]}", file=file, where=where) from None
     if not isinstance(settings, dict) or not isinstance(settings.get("settings"), dict):
         raise ConfigError(f"{path} has no 'settings:' mapping", file=file, where=where)
+    inner = settings["settings"]
+    inner["cores"] = parse_int(spec.get("Cores", inner.get("cores", 1)), f"Codes.{name}.Cores", file)
+    for key, default in filenames.items():
+        inner.setdefault(key, default)
     return path, settings
 
 

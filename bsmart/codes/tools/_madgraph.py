@@ -15,14 +15,12 @@ import os
 import shutil
 import threading
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from bsmart.errors import CodeError, ConfigError, ExpressionError
 from bsmart.expr import Expression
 from bsmart.likelihood import as_float
 
-# BSMArt's commands to generate_events when the file gives no "Extra Commands"
-DEFAULT_COMMANDS = ("shower=Pythia8", "detector=OFF", "analysis=OFF", "madspin={}", "done", "done")
 NO_QUESTIONS = "automatic_html_opening = False\nauto_update = 0\n"
 
 
@@ -54,6 +52,14 @@ def process_folder(spec: Mapping[str, Any], ctx: Mapping[str, Any], where: str) 
     return path
 
 
+def default_commands(madspin: bool, shower: str = "Pythia8",
+                     run_card: Sequence[list[Any]] = ()) -> list[list[Any]]:
+    """BSMArt's answers to generate_events' questions when the file gives no ``Extra Commands``:
+    the switches, then the ``run_card`` commands."""
+    switches = [f"shower={shower}", "detector=OFF", "analysis=OFF", f"madspin={'ON' if madspin else 'OFF'}", "done"]
+    return [[c] for c in switches] + list(run_card) + [["done"]]
+
+
 def parse_commands(spec: Mapping[str, Any], ctx: Mapping[str, Any], where: str, madspin: bool,
                    default: list[list[Any]] | None = None) -> tuple[list[list[Any]], bool]:
     """BSMArt's ``Extra Commands`` (lists of [command, value, suffix]; a value that is an
@@ -64,7 +70,7 @@ def parse_commands(spec: Mapping[str, Any], ctx: Mapping[str, Any], where: str, 
     if given is None and default is not None:
         return default, madspin
     if given is None:
-        return [[c.format("ON" if madspin else "OFF")] for c in DEFAULT_COMMANDS], madspin
+        return default_commands(madspin), madspin
     if not isinstance(given, list) or not all(isinstance(c, list) and c and len(c) <= 3 for c in given):
         raise ConfigError(f"expected a list of [command, value, suffix] lists, got {given!r}", file=file,
                           where=f"{where}.Extra Commands")
