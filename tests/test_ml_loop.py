@@ -313,3 +313,20 @@ def test_warm_started_fits_stop_early_on_validation_points_they_never_trained_on
             prediction = mlp.net(torch.as_tensor(X[:n][validation], dtype=torch.float32)).numpy().ravel()
         assert np.mean((prediction - y[:n][validation]) ** 2) == pytest.approx(info["best_loss"], rel=1e-5)
         assert info["epochs"] == info["best_epoch"] + info["patience"] < 1000  # stopped, with the best kept
+
+
+def test_a_cold_network_on_few_points_trains_past_its_first_plateau() -> None:
+    pytest.importorskip("torch")
+    from bsmart.codes.toy_targets import f3d
+    from bsmart.scans.MLScanner.models import TorchMLP, ValueScaler
+
+    rng = np.random.default_rng(0)
+    unit = rng.random((2400, 3))
+    values = np.array([f3d(x) for x in (2 * unit - 1) * 10 * math.pi])  # MLscanner's F3d on its box
+    scaler = ValueScaler.fitted(values[:400])
+    # 400 points in mini-batches of 500: one optimizer step an epoch; with 20 epochs of patience
+    # the network stopped while it still predicted the mean (all of the variance left)
+    mlp = TorchMLP("regression", seed=1, device="cpu").fit(unit[:400], scaler.transform(values[:400]))
+    assert mlp.last_fit["patience"] == 200  # PATIENCE_STEPS, one step an epoch
+    residual = np.var(mlp.predict(unit[400:]) - scaler.transform(values[400:])) / np.var(scaler.transform(values[400:]))
+    assert residual < 0.5  # 0.31 here

@@ -172,11 +172,20 @@ def held_out(X: np.ndarray, fraction: float, seed: int) -> np.ndarray:
     return (h >> np.uint64(11)).astype(np.float64) * 2.0 ** -53 < fraction
 
 
+# early stopping waits at least this many optimizer steps (see torchfit)
+PATIENCE_STEPS = 200
+
+
 def torchfit(model: Any, X: np.ndarray, y: np.ndarray, loss_fn: Any, *, epochs: int, batch_size: int,
              lr: float, seed: int, device: str = "cpu", patience: int = 20, min_delta: float = 1e-4,
              val_fraction: float = 0.2, min_val: int = 20, weight_decay: float = 1e-4,
-             split_seed: int = 0) -> dict[str, Any]:
+             split_seed: int = 0, patience_steps: int = PATIENCE_STEPS) -> dict[str, Any]:
     """Mini-batch AdamW with early stopping; restores a true copy of the best weights.
+
+    Training stops once the monitored loss has not improved for ``patience`` epochs, or for
+    ``patience_steps`` optimizer steps where that is longer: a cold network first predicts about
+    the mean for a hundred steps or more, and with a few hundred points (one mini-batch an epoch)
+    20 epochs stopped it there, before it had learnt anything.
 
     The validation points (``held_out`` with ``split_seed``: the same points in every fit) are
     held out when there are at least ``min_val`` of them; otherwise the training loss is
@@ -192,6 +201,7 @@ def torchfit(model: Any, X: np.ndarray, y: np.ndarray, loss_fn: Any, *, epochs: 
         validation[:] = False
     val_idx, train_idx = np.flatnonzero(validation), np.flatnonzero(~validation)
     n_val = len(val_idx)
+    patience = max(patience, math.ceil(patience_steps / max(1, math.ceil(len(train_idx) / batch_size))))
     Xt = torch.as_tensor(X, dtype=torch.float32, device=device)
     yt = torch.as_tensor(y, dtype=torch.float32, device=device).reshape(-1, 1)
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
