@@ -116,6 +116,16 @@ def test_loss_cap_and_missing_values() -> None:
     assert gauss.loss(1e200) == MAX_LOSS  # (x-m)^2 overflows: cannot be computed
 
 
+def test_the_array_losses_are_the_losses_of_each_value() -> None:
+    values = np.array([-1e200, -50.0, -3.0, -1e-3, 0.0, 0.5, 1.0, 2.5, 40.0, 1e200, math.nan, math.inf, -math.inf])
+    for scaling in ("GAUSS", "LOG", "UPPER", "LOWER", "EXPUSER", "MINUSEXPUSER", "LOGUSER", "OFF", "BIAS", "USER",
+                    "SIGUSER", "CFUNCTION", "CUT"):
+        for mean, sigma in ((1.0, 0.5), (-2.0, 30.0), (0.0, 0.0)):
+            obs = _obs(scaling, mean=mean, sigma=sigma, lower_bound=-1.0, upper_bound=2.0)
+            expected = [obs.loss(v) for v in values]
+            assert obs.losses(values) == pytest.approx(expected, rel=1e-12, abs=1e-12), (scaling, mean, sigma)
+
+
 def test_total_nll_sums_used_observables_and_failed_points() -> None:
     observables = {"a": _obs("GAUSS", mean=0.0, sigma=1.0), "b": _obs("EXPUSER"), "off": _obs("OFF")}
     per = losses(observables, {"a": 2.0, "b": -1.0, "off": 99.0})

@@ -433,7 +433,7 @@ class Adapter:
         for j, (name, obs) in enumerate(self.observables.items()):
             known = np.isfinite(values[:, j])
             v = values[known, j]
-            loss = np.fromiter((obs.loss(x) for x in v), float, len(v))
+            loss = obs.losses(v)
             inside = loss < self.threshold
             if len(v) < 2 or inside.all() or not inside.any() and len(np.unique(v)) < 2:
                 self.per_observable[name] = None  # nothing tells the sides apart yet
@@ -472,7 +472,7 @@ class Adapter:
                 continue
             learner, scaler = fitted
             predicted = scaler.inverse(np.asarray(self._repeatable(learner, learner.predict, X), dtype=float))
-            nll += np.fromiter((obs.loss(v) for v in predicted), float, len(X))
+            nll += obs.losses(predicted)
         nll[self._predicted_failing(X)] = failed_nll(self.observables)
         return nll
 
