@@ -112,8 +112,12 @@ class Observable:
                 ll = -np.log1p((x - m) ** 2 / (2.0 * sigma ** 2))
             elif s in ("UPPER", "LOWER") and sigma:  # log sigmoid of (m - x) / sigma, or of (x - m) / sigma
                 ll = -np.logaddexp(0.0, (x - m) / sigma if s == "UPPER" else (m - x) / sigma)
-            elif s in ("EXPUSER", "MINUSEXPUSER", "LOGUSER", "OFF"):
-                ll = {"EXPUSER": x, "OFF": np.zeros_like(x)}.get(s, -x)
+            elif s == "EXPUSER":
+                ll = x
+            elif s in ("MINUSEXPUSER", "LOGUSER"):
+                ll = -x
+            elif s == "OFF":
+                ll = np.zeros_like(x)
             else:
                 return np.fromiter((self.loss(v) for v in x), float, len(x))
             ll = np.where(np.isfinite(x), ll, np.nan)

@@ -23,6 +23,7 @@ def pad_analyses(ma5: Path) -> dict[str, str]:
 
 
 def recast_card(analyses: Sequence[str], known: dict[str, str]) -> str:
+    """A recasting card that runs ``analyses`` (each one of ``pad_analyses``)."""
     return "".join(f"{a}    {known[a]}   #\n" for a in analyses)
 
 
