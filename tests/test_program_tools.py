@@ -272,6 +272,12 @@ def test_hackanalysis_lo_runs_the_analysis_on_each_points_spectrum(tmp_path: Pat
 
 def test_hackanalysis_lo_without_its_yaml_or_pythia_configuration_is_one_line(tmp_path: Path) -> None:
     path = _hackanalysis_job(tmp_path)
+    yaml_file = tmp_path / "ha" / "toy.yaml"
+    good_yaml = yaml_file.read_text()
+    yaml_file.write_text(good_yaml.replace("cores: 4", "cores: four"))
+    with pytest.raises(ConfigError, match=r"Codes.HackAnalysis_LO.YAML file \(toy.yaml\) settings: cores: expected"):
+        run_scan(path, output_dir=tmp_path)
+    yaml_file.write_text(good_yaml)
     (tmp_path / "ha" / "toy.cfg").unlink()
     with pytest.raises(ConfigError, match=r"Codes.HackAnalysis_LO.YAML file: no Pythia configuration .*toy.cfg"):
         run_scan(path, output_dir=tmp_path)

@@ -36,7 +36,9 @@ def read_settings(name: str, spec: Mapping[str, Any], ctx: Mapping[str, Any],
     if not isinstance(settings, dict) or not isinstance(settings.get("settings"), dict):
         raise ConfigError(f"{path} has no 'settings:' mapping", file=file, where=where)
     inner = settings["settings"]
-    inner["cores"] = parse_int(spec.get("Cores", inner.get("cores", 1)), f"Codes.{name}.Cores", file)
+    given = ("Cores", spec["Cores"]) if "Cores" in spec else (f"YAML file ({path.name}) settings: cores",
+                                                             inner.get("cores", 1))
+    inner["cores"] = parse_int(given[1], f"Codes.{name}.{given[0]}", file)
     for key, default in filenames.items():
         inner.setdefault(key, default)
     return path, settings
