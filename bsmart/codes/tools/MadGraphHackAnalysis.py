@@ -17,10 +17,10 @@ from typing import Any, Mapping
 
 from bsmart.codes.base import CodeOutput
 from bsmart.codes.tools import MadGraph as madgraph
-from bsmart.codes.tools._hackanalysis import PythiaLines, pythia_config, pythia_text, read_settings, run_analysis
+from bsmart.codes.tools._hackanalysis import (PythiaLines, events_analysis, pythia_config, pythia_text, read_settings,
+                                              run_analysis)
 from bsmart.codes.tools._madgraph import HEPMC, LHE, deal_events, default_commands, find_events
-from bsmart.config import parse_bool, resolve_command
-from bsmart.errors import ConfigError
+from bsmart.config import parse_bool
 
 IGNORED = ("GridPack", "Batch Size", "Check Convergence", "Check Absolute Convergence", "Efficiency Threshold",
            "Convergence Margin")
@@ -61,20 +61,7 @@ class MadGraphHackAnalysis(madgraph.MadGraph):
 
 def build(name: str, spec: Mapping[str, Any], program: dict[str, Any], ctx: Mapping[str, Any]) -> MadGraphHackAnalysis:
     file, where = ctx["file"], f"Codes.{name}"
-    if "HackAnalysis" not in spec:
-        raise ConfigError("needs \"HackAnalysis\", the program (analysePYTHIA_LHE.exe or analyseHEPMC.exe)", file=file,
-                          where=where)
-    command = resolve_command(spec["HackAnalysis"], ctx["base_dir"], f"{where}.HackAnalysis", file)
-    given = str(spec["HackAnalysis"])  # as BSMArt, the mode from the program's name as written
-    mode = str(spec.get("Mode") or next((m for p, m in (("analysePYTHIA_LHE", "LHE"), ("analyseHEPMC", "HEPMC"))
-                                         if p in given), "")).upper()
-    if mode not in MODES:
-        raise ConfigError(f"set \"Mode\": LHE or HEPMC (not read from the program's name {given})", file=file,
-                          where=f"{where}.Mode")
-    if parse_bool(spec.get("Check Exclusion", False), f"{where}.Check Exclusion", file):
-        raise ConfigError("not built into bsmart (BSMArt ran HackAnalysis' Python statistics, HAStats); set it False "
-                          "and compute the limit from the EFFICIENCIES blocks in a Python code", file=file,
-                          where=f"{where}.Check Exclusion")
+    command, mode = events_analysis(name, spec, ctx)
     for key in (k for k in IGNORED if k in spec):
         ctx["warnings"].append(f"{file}: {where}.{key}: ignored; bsmart generates all nevents in one MadGraph run")
     path, settings = read_settings(name, spec, ctx, {"Efficiency Filename": "test.eff",

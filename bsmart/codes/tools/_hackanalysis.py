@@ -12,7 +12,7 @@ from typing import Any, Mapping
 from bsmart.codes.base import CodeOutput
 from bsmart.codes.external import ExternalCode
 from bsmart.codes.tools._library import read_spectrum, tool_path
-from bsmart.config import parse_int
+from bsmart.config import parse_bool, parse_int, resolve_command
 from bsmart.errors import CodeError, ConfigError, ExpressionError
 from bsmart.expr import Expression
 
@@ -42,6 +42,28 @@ def read_settings(name: str, spec: Mapping[str, Any], ctx: Mapping[str, Any],
     for key, default in filenames.items():
         inner.setdefault(key, default)
     return path, settings
+
+
+def events_analysis(name: str, spec: Mapping[str, Any], ctx: Mapping[str, Any]) -> tuple[list[str], str]:
+    """The ``HackAnalysis`` program that reads generated events and its mode, ``LHE`` or ``HEPMC``
+    (``Mode``, else from the program's name as written, as BSMArt); ConfigError for ``Check
+    Exclusion``, HackAnalysis' Python statistics, which bsmart does not run."""
+    file, where = ctx["file"], f"Codes.{name}"
+    if "HackAnalysis" not in spec:
+        raise ConfigError("needs \"HackAnalysis\", the program (analysePYTHIA_LHE.exe or analyseHEPMC.exe)", file=file,
+                          where=where)
+    command = resolve_command(spec["HackAnalysis"], ctx["base_dir"], f"{where}.HackAnalysis", file)
+    given = str(spec["HackAnalysis"])
+    mode = str(spec.get("Mode") or next((m for p, m in (("analysePYTHIA_LHE", "LHE"), ("analyseHEPMC", "HEPMC"))
+                                         if p in given), "")).upper()
+    if mode not in ("LHE", "HEPMC"):
+        raise ConfigError(f"set \"Mode\": LHE or HEPMC (not read from the program's name {given})", file=file,
+                          where=f"{where}.Mode")
+    if parse_bool(spec.get("Check Exclusion", False), f"{where}.Check Exclusion", file):
+        raise ConfigError("not built into bsmart (BSMArt ran HackAnalysis' Python statistics, HAStats); set it False "
+                          "and compute the limit from the EFFICIENCIES blocks in a Python code", file=file,
+                          where=f"{where}.Check Exclusion")
+    return command, mode
 
 
 def pythia_config(path: Path, settings: Mapping[str, Any], ctx: Mapping[str, Any],
