@@ -2,7 +2,8 @@
 values may be expressions of the variables (evaluated per point), and the run in the point's
 folder whose efficiency file (HackAnalysis' ``BLOCK PROCESS <analysis>`` and ``BLOCK EFFICIENCIES
 <analysis>``, read as BSMArt's ``["PROCESS", [analysis, "XS"]]`` and ``["EFFICIENCIES", [analysis,
-region, 0]]``) is appended to the spectrum, as BSMArt does."""
+region, 0]]``) is appended to the spectrum, as BSMArt does; and which HackAnalysis program reads
+generated events, in which mode (MadGraphHackAnalysis)."""
 
 from __future__ import annotations
 
