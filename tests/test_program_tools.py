@@ -399,3 +399,6 @@ def test_madgraph_hackanalysis_lhe_and_hepmc_modes(tmp_path: Path) -> None:
     data["Codes"]["MadGraphHackAnalysis"]["Check Exclusion"] = "True"
     with pytest.raises(ConfigError, match=r"Codes.MadGraphHackAnalysis.Check Exclusion: not built into bsmart"):
         run_scan(write_json(path, data), output_dir=tmp_path, overwrite=True)
+    del data["Codes"]["MadGraphHackAnalysis"]["Mode"]  # analysePYTHIA.py names neither mode
+    with pytest.raises(ConfigError, match=r"Codes.MadGraphHackAnalysis.Mode: set \"Mode\": LHE or HEPMC"):
+        run_scan(write_json(path, data), output_dir=tmp_path, overwrite=True)

@@ -17,9 +17,9 @@ from typing import Any, Mapping
 
 from bsmart.codes.base import CodeOutput
 from bsmart.codes.tools import MadGraph as madgraph
-from bsmart.codes.tools._hackanalysis import (PythiaLines, events_analysis, pythia_config, pythia_text, read_settings,
-                                              run_analysis)
-from bsmart.codes.tools._madgraph import HEPMC, LHE, deal_events, default_commands, find_events
+from bsmart.codes.tools._hackanalysis import (MODES, PythiaLines, events_analysis, pythia_config, pythia_text,
+                                              read_settings, run_analysis)
+from bsmart.codes.tools._madgraph import deal_events, default_commands, find_events
 from bsmart.config import parse_bool
 
 IGNORED = ("GridPack", "Batch Size", "Check Convergence", "Check Absolute Convergence", "Efficiency Threshold",
@@ -27,7 +27,6 @@ IGNORED = ("GridPack", "Batch Size", "Check Convergence", "Check Absolute Conver
 KEYS = madgraph.KEYS | {"HackAnalysis", "YAML file", "Mode", "Check Exclusion", "Store Events", "run_card Commands",
                         *IGNORED}
 RUNS_PROGRAM = False  # its program is "HackAnalysis"
-MODES = {"LHE": LHE, "HEPMC": HEPMC}
 
 
 class MadGraphHackAnalysis(madgraph.MadGraph):

@@ -13,11 +13,13 @@ from typing import Any, Mapping
 from bsmart.codes.base import CodeOutput
 from bsmart.codes.external import ExternalCode
 from bsmart.codes.tools._library import read_spectrum, tool_path
+from bsmart.codes.tools._madgraph import HEPMC, LHE
 from bsmart.config import parse_bool, parse_int, resolve_command
 from bsmart.errors import CodeError, ConfigError, ExpressionError
 from bsmart.expr import Expression
 
 PythiaLines = list[tuple[str, list[str | Expression]]]
+MODES = {"LHE": LHE, "HEPMC": HEPMC}  # the events a HackAnalysis program reads: their files' endings
 
 
 def read_settings(name: str, spec: Mapping[str, Any], ctx: Mapping[str, Any],
@@ -57,7 +59,7 @@ def events_analysis(name: str, spec: Mapping[str, Any], ctx: Mapping[str, Any]) 
     given = str(spec["HackAnalysis"])
     mode = str(spec.get("Mode") or next((m for p, m in (("analysePYTHIA_LHE", "LHE"), ("analyseHEPMC", "HEPMC"))
                                          if p in given), "")).upper()
-    if mode not in ("LHE", "HEPMC"):
+    if mode not in MODES:
         raise ConfigError(f"set \"Mode\": LHE or HEPMC (not read from the program's name {given})", file=file,
                           where=f"{where}.Mode")
     if parse_bool(spec.get("Check Exclusion", False), f"{where}.Check Exclusion", file):
