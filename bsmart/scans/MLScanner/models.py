@@ -174,18 +174,26 @@ def held_out(X: np.ndarray, fraction: float, seed: int) -> np.ndarray:
 
 # early stopping waits at least this many optimizer steps (see torchfit)
 PATIENCE_STEPS = 200
+# on a plateau the learning rate is cut by LR_DROP_FACTOR, at most LR_DROPS times, before stopping
+LR_DROPS, LR_DROP_FACTOR = 3, 0.3
 
 
 def torchfit(model: Any, X: np.ndarray, y: np.ndarray, loss_fn: Any, *, epochs: int, batch_size: int,
              lr: float, seed: int, device: str = "cpu", patience: int = 20, min_delta: float = 1e-4,
              val_fraction: float = 0.2, min_val: int = 20, weight_decay: float = 1e-4,
-             split_seed: int = 0, patience_steps: int = PATIENCE_STEPS) -> dict[str, Any]:
+             split_seed: int = 0, patience_steps: int = PATIENCE_STEPS, lr_drops: int = LR_DROPS) -> dict[str, Any]:
     """Mini-batch AdamW with early stopping; restores a true copy of the best weights.
 
-    Training stops once the monitored loss has not improved for ``patience`` epochs, or for
-    ``patience_steps`` optimizer steps where that is longer: a cold network first predicts about
-    the mean for a hundred steps or more, and with a few hundred points (one mini-batch an epoch)
-    20 epochs stopped it there, before it had learnt anything.
+    The weights the network starts from are the first candidate for the best: a warm-started
+    fit never ends worse on the validation points than it began (AdamW's first steps at the
+    full learning rate throw a trained network off, and it may not come back within the
+    patience). Once the monitored loss has not improved for ``patience`` epochs, or for
+    ``patience_steps`` optimizer steps where that is longer, the best weights are restored and
+    the learning rate is cut by ``LR_DROP_FACTOR``; after ``lr_drops`` cuts training stops. A
+    cold network first predicts about the mean for a hundred steps or more, and with a few
+    hundred points (one mini-batch an epoch) 20 epochs stopped it there, before it had learnt
+    anything; at the full rate the loss of a network that has learnt keeps bouncing around its
+    minimum, which the cuts settle into.
 
     The validation points (``held_out`` with ``split_seed``: the same points in every fit) are
     held out when there are at least ``min_val`` of them; otherwise the training loss is
@@ -204,8 +212,17 @@ def torchfit(model: Any, X: np.ndarray, y: np.ndarray, loss_fn: Any, *, epochs: 
     patience = max(patience, math.ceil(patience_steps / max(1, math.ceil(len(train_idx) / batch_size))))
     Xt = torch.as_tensor(X, dtype=torch.float32, device=device)
     yt = torch.as_tensor(y, dtype=torch.float32, device=device).reshape(-1, 1)
+    monitored_idx = val_idx if n_val else train_idx
+
+    def monitored_loss() -> float:
+        model.eval()
+        with torch.no_grad():
+            return float(loss_fn(model(Xt[monitored_idx]), yt[monitored_idx]))
+
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
-    best_loss, best_state, best_epoch, waited, epoch = math.inf, None, 0, 0, 0
+    # deepcopy: state_dict() returns live references that later steps would overwrite
+    best_loss, best_state, best_epoch, waited, drops, epoch = monitored_loss(), copy.deepcopy(model.state_dict()), \
+        0, 0, 0, 0
     for epoch in range(1, epochs + 1):
         model.train()
         perm = train_idx[gen.permutation(len(train_idx))]
@@ -217,23 +234,22 @@ def torchfit(model: Any, X: np.ndarray, y: np.ndarray, loss_fn: Any, *, epochs: 
             loss.backward()
             optimizer.step()
             total += float(loss.detach()) * len(idx)
-        monitored = total / max(1, len(perm))
-        if n_val:
-            model.eval()
-            with torch.no_grad():
-                monitored = float(loss_fn(model(Xt[val_idx]), yt[val_idx]))
+        monitored = monitored_loss() if n_val else total / max(1, len(perm))
         if monitored < best_loss - min_delta:
-            # deepcopy: state_dict() returns live references that later steps would overwrite
             best_loss, best_state, best_epoch, waited = monitored, copy.deepcopy(model.state_dict()), epoch, 0
-        else:
-            waited += 1
-            if waited >= patience:
+            continue
+        waited += 1
+        if waited >= patience:
+            if drops == lr_drops:
                 break
-    if best_state is not None:
-        model.load_state_dict(best_state)
+            drops, waited = drops + 1, 0
+            model.load_state_dict(best_state)
+            for group in optimizer.param_groups:
+                group["lr"] *= LR_DROP_FACTOR
+    model.load_state_dict(best_state)
     model.eval()
     return {"epochs": epoch, "best_epoch": best_epoch, "best_loss": best_loss, "validation": n_val,
-            "patience": patience}
+            "patience": patience, "lr_drops": drops}
 
 
 class TorchMLP:
