@@ -100,18 +100,26 @@ class Observable:
     def loss(self, x: float) -> float:
         return loss_from_log_likelihood(self.log_likelihood(x))
 
-    def losses(self, x: np.ndarray) -> np.ndarray:
+    def losses(self, x: np.ndarray, spread: np.ndarray | None = None) -> np.ndarray:
         """``loss`` of each value, computed as arrays for the common scalings: the MLScanner
-        scores some 100 000 predicted values a batch, and a call per value was most of it."""
+        scores some 100 000 predicted values a batch, and a call per value was most of it.
+
+        ``spread``: each value is known only to within a Gaussian of this standard deviation (a
+        model's error on the values it predicts). GAUSS then gives the loss of its likelihood
+        expected over that error, exactly (the width sqrt(SIGMA² + spread²), and the factor
+        SIGMA / that width); LOG, UPPER and LOWER take the same width as theirs; the other
+        scalings have no width and are as without."""
         x = np.asarray(x, dtype=float)
         s, m, sigma = self.scaling, self.mean, self.sigma
         with np.errstate(all="ignore"):
+            widened = spread is not None and bool(sigma)
+            width = np.hypot(sigma, spread) if widened else sigma
             if s == "GAUSS":
-                ll = -((x - m) ** 2) / (2.0 * sigma ** 2)
+                ll = -((x - m) ** 2) / (2.0 * width ** 2) - (np.log(width / sigma) if widened else 0.0)
             elif s == "LOG":
-                ll = -np.log1p((x - m) ** 2 / (2.0 * sigma ** 2))
-            elif s in ("UPPER", "LOWER") and sigma:  # log sigmoid of (m - x) / sigma, or of (x - m) / sigma
-                ll = -np.logaddexp(0.0, (x - m) / sigma if s == "UPPER" else (m - x) / sigma)
+                ll = -np.log1p((x - m) ** 2 / (2.0 * width ** 2))
+            elif s in ("UPPER", "LOWER") and sigma:  # log sigmoid of (m - x) / width, or of (x - m) / width
+                ll = -np.logaddexp(0.0, (x - m) / width if s == "UPPER" else (m - x) / width)
             elif s == "EXPUSER":
                 ll = x
             elif s in ("MINUSEXPUSER", "LOGUSER"):

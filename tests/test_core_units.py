@@ -126,6 +126,26 @@ def test_the_array_losses_are_the_losses_of_each_value() -> None:
             assert obs.losses(values) == pytest.approx(expected, rel=1e-12, abs=1e-12), (scaling, mean, sigma)
 
 
+def test_a_spread_gives_the_likelihood_expected_over_a_models_gaussian_error() -> None:
+    x = np.array([-3.0, 0.0, 1.0, 1.4, 4.0])
+    spread = np.array([0.0, 0.2, 1.0, 3.0, 2.0])
+    gauss = _obs("GAUSS", mean=1.0, sigma=0.5)
+    t = np.linspace(-10.0, 10.0, 40001)  # -log E[L(v)], v ~ N(x, spread²), on a fine grid
+    normal = np.exp(-t ** 2 / 2) / np.exp(-t ** 2 / 2).sum()
+    expected = [loss_from_log_likelihood(math.log(np.sum(normal * np.exp(-(xi + si * t - 1.0) ** 2 / (2 * 0.25)))))
+                for xi, si in zip(x, spread)]
+    assert gauss.losses(x, spread) == pytest.approx(expected, rel=1e-6)
+    assert gauss.losses(x, np.zeros(len(x))) == pytest.approx(gauss.losses(x), rel=1e-12)
+    # far off the window a wide error makes the point likelier; on the window, less likely
+    assert gauss.losses([4.0], [2.0])[0] < gauss.losses([4.0])[0] and gauss.losses([1.0], [2.0])[0] > 0
+    for scaling in ("LOG", "UPPER", "LOWER"):  # their width is SIGMA widened in quadrature
+        widened = _obs(scaling, mean=1.0, sigma=math.hypot(0.5, 2.0)).losses(x)
+        assert _obs(scaling, mean=1.0, sigma=0.5).losses(x, np.full(len(x), 2.0)) == pytest.approx(widened)
+    for scaling in ("EXPUSER", "CUT", "BIAS"):  # no width to widen
+        obs = _obs(scaling, mean=1.0, sigma=0.5, lower_bound=-1.0, upper_bound=2.0)
+        assert obs.losses(np.abs(x), np.full(len(x), 2.0)) == pytest.approx(obs.losses(np.abs(x)))
+
+
 def test_total_nll_sums_used_observables_and_failed_points() -> None:
     observables = {"a": _obs("GAUSS", mean=0.0, sigma=1.0), "b": _obs("EXPUSER"), "off": _obs("OFF")}
     per = losses(observables, {"a": 2.0, "b": -1.0, "off": 99.0})

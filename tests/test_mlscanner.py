@@ -365,6 +365,36 @@ def test_observables_target_learns_values_and_where_codes_fail() -> None:
     assert adapter.validity is None and adapter.predicted_nll(np.array([[0.921, 0.95]]))[0] < MAX_LOSS
 
 
+def test_a_networks_error_widens_the_region_it_calls_possibly_good() -> None:
+    """MLS_DNNR's networks: each observable's likelihood is widened by the network's error on its
+    held-out points. Taught by 100 points, the network of a circle's radius (window 0.3 +- 0.005)
+    is unsure by more than the window, and weighs a wide band as possibly good where its bare
+    predictions weigh a thin one; taught by 3000, its error is small and the band is as thin."""
+    pytest.importorskip("torch")
+    from bsmart.likelihood import Observable
+    from bsmart.scans.MLScanner.models import Adapter, TorchMLP
+
+    rng = np.random.default_rng(3)
+    observables = {"R": Observable("R", "GAUSS", mean=0.3, sigma=0.005)}
+    X = rng.random((3000, 2))
+    radius = np.linalg.norm(X - 0.5, axis=1)
+    nll = observables["R"].losses(radius)
+    candidates = rng.random((20000, 2))
+    weighed = {}
+    for n in (100, 3000):
+        adapter = Adapter(TorchMLP("regression", seed=1, device="cpu"), "regressor", 0.5, observables)
+        adapter.fit(X[:n], nll[:n], values=radius[:n, None])
+        learner, scaler = adapter.per_observable["R"]
+        assert scaler.error == learner.validation_error > 0
+        widened = adapter.probability(adapter.score(candidates)) > 0.01
+        error, scaler.error = scaler.error, 0.0
+        bare = adapter.probability(adapter.score(candidates)) > 0.01
+        weighed[n] = error, widened.mean(), bare.mean()
+    assert weighed[100][0] > 5 * weighed[3000][0], weighed  # the standardised errors: 0.09 and 0.012 here
+    assert weighed[100][1] > 2 * weighed[100][2], weighed  # 0.14 of the box against 0.06
+    assert weighed[3000][1] < 1.5 * weighed[3000][2], weighed
+
+
 def test_side_networks_predict_the_window_where_no_good_point_is_known() -> None:
     """MLS_DNNC's Target "Observables": a circle |x - c| = 0.3 +- 0.03 whose good points are all
     removed from the right half of the box. The side network, taught by the bad points inside and

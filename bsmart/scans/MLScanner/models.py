@@ -70,11 +70,14 @@ class TargetScaler:
 @dataclass
 class ValueScaler:
     """One observable's regression target: its value, or its log when every value seen is
-    positive and they span more than a factor 10 (masses, cross sections), standardised."""
+    positive and they span more than a factor 10 (masses, cross sections), standardised; and
+    ``error``, the root-mean-square error of the learner on its held-out points in these
+    standardised units (0: not known)."""
 
     log: bool = False
     mean: float = 0.0
     std: float = 1.0
+    error: float = 0.0
 
     @classmethod
     def fitted(cls, values: np.ndarray) -> "ValueScaler":
@@ -89,6 +92,18 @@ class ValueScaler:
     def inverse(self, z: np.ndarray) -> np.ndarray:
         t = np.asarray(z) * self.std + self.mean
         return np.exp(np.clip(t, -700, 700)) if self.log else t
+
+    def spread(self, values: np.ndarray) -> np.ndarray | None:
+        """The learner's error in the observable's units at each of its predicted ``values`` (to
+        first order in the error for a log target), or None when it is not known.
+
+        Scoring a prediction with its likelihood widened by this error (``Observable.losses``)
+        is what lets a network that has learnt little, whose error is about the spread of the
+        values, call a wide region possibly good, and the region sharpen to the window as the
+        error shrinks; a guess as far off as the window is narrow otherwise weighs nothing."""
+        if self.error <= 0:
+            return None
+        return self.error * self.std * (values if self.log else np.ones_like(values))
 
 
 @dataclass
@@ -278,6 +293,12 @@ class TorchMLP:
     def device(self) -> str:
         return torch_device(self.device_setting)
 
+    @property
+    def validation_error(self) -> float:
+        """Root-mean-square error of the last regression fit on its held-out points (0: none held out)."""
+        fit = self.last_fit
+        return math.sqrt(fit["best_loss"]) if self.task == "regression" and fit.get("validation") else 0.0
+
     def _loss(self, y: np.ndarray) -> Any:
         import torch
 
@@ -380,7 +401,8 @@ class Adapter:
     observables, in the order of the ``values`` columns passed to ``fit``) instead fits a copy
     of the learner per observable on its values, and a nearest-neighbour classifier of which
     points the codes could evaluate; the predicted NLL is then the configured likelihood of the
-    predicted values (the capped maximum where the point is predicted to fail). A classifier
+    predicted values, widened by the learner's error where it is known (``ValueScaler.spread``;
+    the capped maximum where the point is predicted to fail). A classifier
     given ``observables`` fits a copy of its network per observable on which side of the
     observable's window each point lies (``_fit_sides``) and scores with the probability of
     being inside every window.
@@ -435,6 +457,7 @@ class Adapter:
                 continue
             scaler = ValueScaler.fitted(values[known, j])
             self._fit_observable(name, X[known], scaler.transform(values[known, j]), scaler)
+            scaler.error = float(getattr(self.per_observable[name][0], "validation_error", 0.0))
 
     def _fit_sides(self, X: np.ndarray, values: np.ndarray) -> None:
         """A classifier's Target "Observables": per observable, a copy of the network learns on
@@ -479,7 +502,8 @@ class Adapter:
             self.validity = KNeighborsClassifier(n_neighbors=min(5, len(X))).fit(X, evaluated)
 
     def predicted_nll(self, X: np.ndarray) -> np.ndarray:
-        """Target "Observables": the NLL of the predicted observable values."""
+        """Target "Observables": the NLL of the predicted observable values, each likelihood
+        widened by its learner's error on its held-out points where it is known."""
         nll = np.zeros(len(X))
         for name, obs in self.observables.items():
             fitted = self.per_observable.get(name)
@@ -487,8 +511,8 @@ class Adapter:
                 nll += MAX_LOSS
                 continue
             learner, scaler = fitted
-            predicted = scaler.inverse(np.asarray(self._repeatable(learner, learner.predict, X), dtype=float))
-            nll += obs.losses(predicted)
+            values = scaler.inverse(np.asarray(self._repeatable(learner, learner.predict, X), dtype=float))
+            nll += obs.losses(values, scaler.spread(values))
         nll[self._predicted_failing(X)] = failed_nll(self.observables)
         return nll
 
