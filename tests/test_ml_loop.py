@@ -296,7 +296,7 @@ def test_validation_points_keep_their_side_as_the_data_grows() -> None:
 
 def test_warm_started_fits_stop_early_on_validation_points_they_never_trained_on() -> None:
     torch = pytest.importorskip("torch")
-    from bsmart.scans.MLScanner.models import LR_DROPS, TorchMLP, held_out
+    from bsmart.scans.MLScanner.models import LR_DROP_PATIENCE, LR_DROPS, TorchMLP, held_out
 
     rng = np.random.default_rng(0)
     X = rng.random((600, 2))
@@ -313,9 +313,12 @@ def test_warm_started_fits_stop_early_on_validation_points_they_never_trained_on
         with torch.no_grad():
             prediction = mlp.net(torch.as_tensor(X[:n][validation], dtype=torch.float32)).numpy().ravel()
         assert np.mean((prediction - y[:n][validation]) ** 2) == pytest.approx(info["best_loss"], rel=1e-5)
-        # stopped, with the best kept, after a patience at each of the learning rate's cuts since the best
+        # stopped, with the best kept, after the patience (a quarter of it once the rate is cut) at each
+        # of the learning rate's cuts since the best epoch
         assert info["lr_drops"] == LR_DROPS and info["epochs"] < 1000
-        assert (info["epochs"] - info["best_epoch"]) % info["patience"] == 0
+        after_cut = math.ceil(info["patience"] * LR_DROP_PATIENCE)
+        since_best = info["epochs"] - info["best_epoch"]
+        assert since_best in (after_cut, 2 * after_cut, 3 * after_cut, info["patience"] + 3 * after_cut), info
 
 
 def test_a_warm_started_fit_never_ends_worse_than_it_began() -> None:
@@ -338,7 +341,7 @@ def test_a_warm_started_fit_never_ends_worse_than_it_began() -> None:
 def test_a_warm_started_fit_settles_lower_with_the_learning_rate_cut() -> None:
     torch = pytest.importorskip("torch")
     from bsmart.codes.toy_targets import f3d
-    from bsmart.scans.MLScanner.models import LR_DROPS, ValueScaler, build_mlp, torchfit
+    from bsmart.scans.MLScanner.models import LR_DROPS, ValueScaler, build_mlp, one_thread, torchfit
 
     rng = np.random.default_rng(0)
     unit = rng.random((2000, 3))
@@ -346,14 +349,15 @@ def test_a_warm_started_fit_settles_lower_with_the_learning_rate_cut() -> None:
     y = ValueScaler.fitted(values).transform(values)
     torch.manual_seed(1)
     trained = build_mlp(3, 100)
-    torchfit(trained, unit[:1000], y[:1000], torch.nn.MSELoss(), epochs=250, batch_size=500, lr=1e-2, seed=1)
     loss = {}
-    for drops in (0, LR_DROPS):  # the next fit, on twice the points, warm-started from the same weights
-        fit = torchfit(copy.deepcopy(trained), unit, y, torch.nn.MSELoss(), epochs=250, batch_size=500, lr=1e-2,
-                       seed=2, lr_drops=drops)
-        loss[drops] = fit["best_loss"]
+    with one_thread():  # one order of summation: the same weights on every machine
+        torchfit(trained, unit[:1000], y[:1000], torch.nn.MSELoss(), epochs=250, batch_size=500, lr=1e-2, seed=1)
+        for drops in (0, LR_DROPS):  # the next fit, on twice the points, warm-started from the same weights
+            fit = torchfit(copy.deepcopy(trained), unit, y, torch.nn.MSELoss(), epochs=500, batch_size=500,
+                           lr=1e-2, seed=2, lr_drops=drops)
+            loss[drops] = fit["best_loss"]
     # at the full rate the validation loss bounces around its minimum until the patience runs out
-    assert loss[LR_DROPS] < 0.8 * loss[0], loss  # 0.0095 against 0.0138 on this machine
+    assert loss[LR_DROPS] < 0.8 * loss[0], loss  # 0.0096 against 0.0148 on this machine
 
 
 def test_a_cold_network_on_few_points_trains_past_its_first_plateau() -> None:
