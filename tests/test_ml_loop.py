@@ -321,6 +321,19 @@ def test_warm_started_fits_stop_early_on_validation_points_they_never_trained_on
         assert since_best in (after_cut, 2 * after_cut, 3 * after_cut, info["patience"] + 3 * after_cut), info
 
 
+def test_the_patience_of_a_large_fit_is_at_most_500_steps() -> None:
+    torch = pytest.importorskip("torch")
+    from bsmart.scans.MLScanner.models import PATIENCE_MAX_STEPS, build_mlp, torchfit
+
+    X = np.random.default_rng(0).random((30000, 2))
+    # 80 % of the points train: 48 mini-batches of 500 an epoch, where 20 epochs were 960 steps; with
+    # 4000 points 7 an epoch, and 200 steps are 29 epochs
+    for n, patience in ((30000, math.ceil(PATIENCE_MAX_STEPS / 48)), (4000, 29)):
+        fit = torchfit(build_mlp(2, 8), X[:n], X[:n, 0], torch.nn.MSELoss(), epochs=1, batch_size=500, lr=1e-2,
+                       seed=1)
+        assert fit["patience"] == patience
+
+
 def test_a_warm_started_fit_never_ends_worse_than_it_began() -> None:
     pytest.importorskip("torch")
     from bsmart.scans.MLScanner.models import TorchMLP, held_out

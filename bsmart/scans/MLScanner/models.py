@@ -187,8 +187,8 @@ def held_out(X: np.ndarray, fraction: float, seed: int) -> np.ndarray:
     return (h >> np.uint64(11)).astype(np.float64) * 2.0 ** -53 < fraction
 
 
-# early stopping waits at least this many optimizer steps (see torchfit)
-PATIENCE_STEPS = 200
+# early stopping waits at least PATIENCE_STEPS optimizer steps and at most PATIENCE_MAX_STEPS (see torchfit)
+PATIENCE_STEPS, PATIENCE_MAX_STEPS = 200, 500
 # on a plateau the learning rate is cut by LR_DROP_FACTOR, at most LR_DROPS times, before stopping;
 # after a cut the loss settles within a quarter of the patience (waiting all of it at each cut
 # more than doubled a long run's training)
@@ -198,20 +198,22 @@ LR_DROPS, LR_DROP_FACTOR, LR_DROP_PATIENCE = 3, 0.3, 0.25
 def torchfit(model: Any, X: np.ndarray, y: np.ndarray, loss_fn: Any, *, epochs: int, batch_size: int,
              lr: float, seed: int, device: str = "cpu", patience: int = 20, min_delta: float = 1e-4,
              val_fraction: float = 0.2, min_val: int = 20, weight_decay: float = 1e-4,
-             split_seed: int = 0, patience_steps: int = PATIENCE_STEPS, lr_drops: int = LR_DROPS) -> dict[str, Any]:
+             split_seed: int = 0, patience_steps: int = PATIENCE_STEPS, patience_max_steps: int = PATIENCE_MAX_STEPS,
+             lr_drops: int = LR_DROPS) -> dict[str, Any]:
     """Mini-batch AdamW with early stopping; restores a true copy of the best weights.
 
     The weights the network starts from are the first candidate for the best: a warm-started
     fit never ends worse on the validation points than it began (AdamW's first steps at the
     full learning rate throw a trained network off, and it may not come back within the
     patience). Once the monitored loss has not improved for ``patience`` epochs, or for
-    ``patience_steps`` optimizer steps where that is longer, the best weights are restored and
-    the learning rate is cut by ``LR_DROP_FACTOR``, with ``LR_DROP_PATIENCE`` of that patience
-    from then on; after ``lr_drops`` cuts training stops. A
-    cold network first predicts about the mean for a hundred steps or more, and with a few
-    hundred points (one mini-batch an epoch) 20 epochs stopped it there, before it had learnt
-    anything; at the full rate the loss of a network that has learnt keeps bouncing around its
-    minimum, which the cuts settle into.
+    ``patience_steps`` optimizer steps where that is longer, but for at most
+    ``patience_max_steps`` (20 epochs of 50 000 points are 2000 steps: in a run of 100 000
+    evaluations these waits were most of the training), the best weights are restored and the
+    learning rate is cut by ``LR_DROP_FACTOR``, with ``LR_DROP_PATIENCE`` of that patience from
+    then on; after ``lr_drops`` cuts training stops. A cold network first predicts about the
+    mean for a hundred steps or more, and with a few hundred points (one mini-batch an epoch)
+    20 epochs stopped it there, before it had learnt anything; at the full rate the loss of a
+    network that has learnt keeps bouncing around its minimum, which the cuts settle into.
 
     The validation points (``held_out`` with ``split_seed``: the same points in every fit) are
     held out when there are at least ``min_val`` of them; otherwise the training loss is
@@ -228,7 +230,8 @@ def torchfit(model: Any, X: np.ndarray, y: np.ndarray, loss_fn: Any, *, epochs: 
     val_idx, train_idx = np.flatnonzero(validation), np.flatnonzero(~validation)
     n_val = len(val_idx)
     steps_per_epoch = max(1, math.ceil(len(train_idx) / batch_size))
-    patience = first_patience = max(patience, math.ceil(patience_steps / steps_per_epoch))
+    patience = first_patience = min(max(patience, math.ceil(patience_steps / steps_per_epoch)),
+                                    math.ceil(patience_max_steps / steps_per_epoch))
     Xt = torch.as_tensor(X, dtype=torch.float32, device=device)
     yt = torch.as_tensor(y, dtype=torch.float32, device=device).reshape(-1, 1)
     monitored_idx = val_idx if n_val else train_idx
