@@ -206,6 +206,20 @@ def test_the_model_is_trained_again_once_the_known_points_grew_by_retrain_growth
     assert summary["seconds_training"] > 0
 
 
+def test_growing_batches_start_at_the_bootstrap_and_grow_by_retrain_growth_of_the_known_points(
+        tmp_path: Path) -> None:
+    """20 bootstrap points, Retrain_Growth 0.25: batches of 20 until 80 points are known, then a
+    quarter of the known points (the model retrained after each), up to Points_Per_Iteration 60;
+    the last batch is what Max_Evaluations leaves. Without Growing_Batches every batch has 60."""
+    networks = {"Bootstrap_Points": 20, "Points_Per_Iteration": 60, "Retrain_Growth": 0.25, "Max_Evaluations": 400}
+    _, grown = run(tmp_path, f3d_input("MLS_RFR", "Grown", {**networks, "Growing_Batches": True}, {"Points": 10 ** 4}))
+    records = rows(grown / "iterations.csv")[1:]
+    assert [int(r["evaluated"]) for r in records] == [20, 20, 20, 20, 25, 32, 40, 50, 60, 60, 33]
+    assert all(float(r["train_seconds"]) > 0 for r in records[:9])  # every batch below 60 was picked by a new model
+    _, fixed = run(tmp_path, f3d_input("MLS_RFR", "Fixed", networks, {"Points": 10 ** 4}))
+    assert [int(r["evaluated"]) for r in rows(fixed / "iterations.csv")[1:]] == [60] * 6 + [20]
+
+
 def test_a_forest_grows_each_tree_on_at_most_max_samples_points() -> None:
     """Max_Samples bounds each tree's bootstrap sample (training time and memory in long runs);
     with fewer points known, each tree sees a bootstrap sample of all of them."""

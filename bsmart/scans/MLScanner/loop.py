@@ -7,7 +7,9 @@
    fewer than ten batches are known, then about every tenth of the run, so that training costs
    a bounded time per evaluation in runs of 100 000 (the crowding and the SMOTE and local
    candidates use every good point found at once).
-3. Propose a batch of ``Points_Per_Iteration``: a share ``Random_Fraction`` of fresh uniform
+3. Propose a batch of ``Points_Per_Iteration`` (with ``Growing_Batches``, of ``Retrain_Growth``
+   of the known points where that is fewer, at least ``Bootstrap_Points``: the model is retrained
+   after each batch while it is still learning): a share ``Random_Fraction`` of fresh uniform
    points; the rest is chosen by the model from ``Candidate_Points`` uniform candidates (a share
    ``Vegas_Fraction`` of them drawn through a vegas map adapted to the good points), as many
    SMOTE candidates interpolated between known good points and, with ``Local_Candidates``, as
@@ -74,6 +76,12 @@ LOOP_SETTINGS: dict[str, Setting] = {
                                 block="Networks", minimum=1, maximum=10 ** 6),
     "Points_Per_Iteration": Setting(300, int, "points evaluated per iteration", block="Networks", minimum=1,
                                     maximum=10 ** 6),
+    "Growing_Batches": Setting(False, bool, "batches start at Bootstrap_Points (or the parallel workers, where "
+                                            "more) and grow with the known points, by Retrain_Growth of them, up to "
+                                            "Points_Per_Iteration: the model is retrained after each, so a poor model "
+                                            "picks fewer points before it learns from them (MLS_DNNR's default; "
+                                            "false: every batch has Points_Per_Iteration, as BSMArt)",
+                               block="Networks"),
     "Random_Fraction": Setting(0.2, float, "share of each batch drawn uniformly at random (exploration)",
                                block="Networks", minimum=0.0, maximum=1.0),
     "Vegas_Fraction": Setting(0.0, float, "share of the uniform candidates drawn instead through a vegas map "
@@ -439,6 +447,17 @@ class MLScan(Scan):
             return "max_evaluations"
         return None
 
+    def _batch_size(self) -> int:
+        """Points_Per_Iteration; with Growing_Batches, where it is fewer, the growth of the known points
+        that calls for a retraining (Retrain_Growth of them), at least Bootstrap_Points and the
+        parallel workers. A network needs several hundred points before its picks are good, and
+        a batch it picks before then is mostly wasted: see docs/mlscanner.md."""
+        s = self.settings
+        if not (s.growing_batches and s.retrain_growth):
+            return s.points_per_iteration
+        grown = math.ceil(s.retrain_growth * len(self.X))
+        return min(s.points_per_iteration, max(s.bootstrap_points, self.config.cores, grown))
+
     def _record(self, iteration: int, points: list[EvaluatedPoint], parts: dict[str, int],
                 metrics: dict[str, float], seconds: dict[str, float]) -> None:
         n = len(points)
@@ -529,7 +548,7 @@ class MLScan(Scan):
             if not trained_on or len(self.X) >= trained_on * (1 + s.retrain_growth):
                 train, trained_on = self._fit(), len(self.X)
             start = time.perf_counter()
-            batch, parts = self.propose(min(s.points_per_iteration, self._budget()), iteration)
+            batch, parts = self.propose(min(self._batch_size(), self._budget()), iteration)
             score = time.perf_counter() - start
             if not len(batch):  # a space with few distinct points (at the codes' precision), all evaluated
                 stopped = "no_new_points"
