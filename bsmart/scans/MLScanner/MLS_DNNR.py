@@ -6,8 +6,9 @@ walk there from the known good points (``Local_Candidates`` with 30 ``Local_Step
 the wall time; MLS_DNNC's side networks need more). Its batches start at ``Bootstrap_Points``
 and grow by ``Retrain_Growth`` of the known points (``Growing_Batches``): its networks need
 several hundred points before they predict the region, and picking fewer points with each
-network before then took 10-14 % fewer evaluations to 1000 good points on F3d and the shells,
-where MLS_DNNC's side networks covered less (docs/mlscanner.md).
+network before then took 8-12 % fewer evaluations to 1000 good points on F3d, F3d_invalid and
+the shells (MLS_DNNC's side networks covered less with them: it keeps whole batches;
+benchmarks/README.md).
 
 The network of a smooth observable predicts the good region where no good point has been found
 yet, and the walks carry candidates along it in any number of dimensions, so this method covers
