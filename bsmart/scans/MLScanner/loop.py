@@ -451,7 +451,7 @@ class MLScan(Scan):
         """Points_Per_Iteration; with Growing_Batches, where it is fewer, the growth of the known points
         that calls for a retraining (Retrain_Growth of them), at least Bootstrap_Points and the
         parallel workers. A network needs several hundred points before its picks are good, and
-        a batch it picks before then is mostly wasted: see docs/mlscanner.md."""
+        a batch it picks before then is mostly wasted (figures: benchmarks/README.md)."""
         s = self.settings
         if not (s.growing_batches and s.retrain_growth):
             return s.points_per_iteration
