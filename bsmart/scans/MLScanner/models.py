@@ -189,7 +189,7 @@ def held_out(X: np.ndarray, fraction: float, seed: int) -> np.ndarray:
 
 # the share of the points held out to stop early on and to measure a network's error: with 20 %,
 # the points a network never trained on included a fifth of the few good points known early in a
-# run, and MLS_DNNR and MLS_DNNC took 10-15 % more evaluations to 1000 good points on F3d
+# run, and MLS_DNNR and MLS_DNNC took 13 % and 16 % more evaluations to 1000 good points on F3d
 # (benchmarks/README.md); below MIN_VALIDATION of them the training loss is watched instead
 VALIDATION_FRACTION, MIN_VALIDATION = 0.05, 20
 # early stopping waits at least PATIENCE_STEPS optimizer steps and at most PATIENCE_MAX_STEPS (see torchfit)
