@@ -369,7 +369,8 @@ def test_a_networks_error_widens_the_region_it_calls_possibly_good() -> None:
     """MLS_DNNR's networks: each observable's likelihood is widened by the network's error on its
     held-out points (5 %, so from 400 points on). Taught by 400 points, the network of a circle's
     radius (window 0.3 +- 0.002) is unsure by about the window, and weighs a wider band as possibly
-    good than its bare predictions do; taught by 3000, its error is about half, and so is the widening."""
+    good than its bare predictions do; taught by 3000, its error is about half, and the band it
+    weighs is nearly as thin as its bare predictions'."""
     pytest.importorskip("torch")
     from bsmart.likelihood import Observable
     from bsmart.scans.MLScanner.models import Adapter, TorchMLP
