@@ -133,6 +133,11 @@ REGRESSOR_SETTINGS: dict[str, Setting] = {
                                   "(one model per observable; the NLL is computed from the predictions)",
                       block="Networks", choices=("NLL", "Observables")),
 }
+# MLS_DNNR's and MLS_DNNC's defaults: one network per observable, every pick spread over the region
+# it predicts good, among candidates walking there, in batches that grow while it learns
+# (docs/mlscanner.md; the figures of each in benchmarks/README.md)
+OBSERVABLE_NETWORK_DEFAULTS: dict[str, Any] = {"Target": "Observables", "Exploration": 1.0, "Local_Candidates": True,
+                                               "Local_Steps": 30, "Local_Walkers": 10, "Growing_Batches": True}
 # MLS_DNNC's: its network's soft labels are what lets it learn the sides of a window
 DNN_CLASSIFIER_SETTINGS: dict[str, Setting] = {
     "Target": Setting("Good", str, "what the classifier learns: which points are good (BSMArt), or, per used "

@@ -108,14 +108,18 @@ class ValueScaler:
 
 @dataclass
 class SideLabels:
-    """What a classifier's side labels of one observable were measured from."""
+    """What a classifier's side labels of one observable were measured from: the middle of the
+    values found inside the window, and the side network's root-mean-square error on its
+    held-out points, in label units (0: none were held out)."""
 
     centre: float = 0.0
+    error: float = 0.0
 
 
-# A side network's label halfway between inside a window (1/2) and the nearest outside one
-# (1/4 or 3/4) means an even chance of being inside: (1 - |2 S - 1|) ** INSIDE_POWER is 1/2 there.
-INSIDE_POWER = math.log(0.5) / math.log(0.75)
+# Side labels inside an observable's window lie within 1/2 +- INSIDE_HALF_WIDTH, continuous with
+# those outside; SIDE_LABELS names the scheme in model.json (a model saved with another is refused)
+INSIDE_HALF_WIDTH = 0.125
+SIDE_LABELS = "ranks: 1/2 +- 1/8 inside the window, to 0 and 1 outside"
 
 
 # -- torch MLP -----------------------------------------------------------------------------
@@ -204,7 +208,7 @@ def torchfit(model: Any, X: np.ndarray, y: np.ndarray, loss_fn: Any, *, epochs: 
              lr: float, seed: int, device: str = "cpu", patience: int = 20, min_delta: float = 1e-4,
              val_fraction: float = VALIDATION_FRACTION, min_val: int = MIN_VALIDATION, weight_decay: float = 1e-4,
              split_seed: int = 0, patience_steps: int = PATIENCE_STEPS, patience_max_steps: int = PATIENCE_MAX_STEPS,
-             lr_drops: int = LR_DROPS) -> dict[str, Any]:
+             lr_drops: int = LR_DROPS, probabilities: bool = False) -> dict[str, Any]:
     """Mini-batch AdamW with early stopping; restores a true copy of the best weights.
 
     The weights the network starts from are the first candidate for the best: a warm-started
@@ -222,8 +226,10 @@ def torchfit(model: Any, X: np.ndarray, y: np.ndarray, loss_fn: Any, *, epochs: 
 
     The validation points (``held_out`` with ``split_seed``: the same points in every fit) are
     held out when there are at least ``min_val`` of them; otherwise the training loss is
-    monitored. A fresh optimizer per call: stale Adam moments from an earlier fit would fight
-    the new data (the network itself is warm-started by the caller).
+    monitored. The returned ``validation_rmse`` is the best weights' root-mean-square error on
+    them (of the sigmoid of the output with ``probabilities``; 0 when none were held out). A fresh
+    optimizer per call: stale Adam moments from an earlier fit would fight the new data (the
+    network itself is warm-started by the caller).
     """
     import torch
 
@@ -275,8 +281,13 @@ def torchfit(model: Any, X: np.ndarray, y: np.ndarray, loss_fn: Any, *, epochs: 
                 group["lr"] *= LR_DROP_FACTOR
     model.load_state_dict(best_state)
     model.eval()
+    rmse = 0.0
+    if n_val:
+        with torch.no_grad():
+            out = model(Xt[val_idx])
+            rmse = float(torch.sqrt(torch.mean(((torch.sigmoid(out) if probabilities else out) - yt[val_idx]) ** 2)))
     return {"epochs": epoch, "best_epoch": best_epoch, "best_loss": best_loss, "validation": n_val,
-            "patience": first_patience, "lr_drops": drops}
+            "validation_rmse": rmse, "patience": first_patience, "lr_drops": drops}
 
 
 class TorchMLP:
@@ -307,9 +318,9 @@ class TorchMLP:
 
     @property
     def validation_error(self) -> float:
-        """Root-mean-square error of the last regression fit on its held-out points (0: none held out)."""
-        fit = self.last_fit
-        return math.sqrt(fit["best_loss"]) if self.task == "regression" and fit.get("validation") else 0.0
+        """Root-mean-square error of the last fit on its held-out points, of the predicted value or
+        (classification) probability (0: none held out)."""
+        return float(self.last_fit.get("validation_rmse", 0.0))
 
     def _loss(self, y: np.ndarray) -> Any:
         import torch
@@ -334,7 +345,8 @@ class TorchMLP:
                 self.net = build_mlp(self.dim, self.neurons).to(self.device)
             self.last_fit = torchfit(self.net, X, y, self._loss(y), epochs=self.epochs,
                                      batch_size=self.batch_size, lr=self.lr, seed=seed, device=self.device,
-                                     patience=self.patience, split_seed=self.seed)
+                                     patience=self.patience, split_seed=self.seed,
+                                     probabilities=self.task == "classification")
             self.last_fit["threads"] = torch.get_num_threads()
         self.fits += 1
         return self
@@ -473,12 +485,15 @@ class Adapter:
 
     def _fit_sides(self, X: np.ndarray, values: np.ndarray) -> None:
         """A classifier's Target "Observables": per observable, a copy of the network learns on
-        which side of the observable's window each evaluated point lies, as soft labels: 1/2
-        inside (its own loss under the threshold), from 1/4 down to 0 below, from 3/4 up to 1
-        above, further out by the rank of the distance from the middle of the values found inside.
-        Bad points on both sides of a thin good region are everywhere, so the boundary between
-        below and above is learnt where no good point is known yet (the good points themselves
-        are too few and too close together for a classifier of good points to extrapolate)."""
+        which side of the observable's window each evaluated point lies, as soft labels that
+        rise with the value's rank on each side of the middle of the values found inside: within
+        1/2 +- INSIDE_HALF_WIDTH inside the window (its own loss under the threshold), from there
+        down to 0 below and up to 1 above it. Bad points on both sides of a thin good region are
+        everywhere, so the boundary between below and above is learnt where no good point is
+        known yet (the good points themselves are too few and too close together for a
+        classifier of good points to extrapolate). Labels continuous across the window's edges,
+        rather than 1/2 inside and at most 1/4 outside, let the network's error on its held-out
+        points say how far its window can be off (``inside_windows``)."""
         from scipy.stats import rankdata
 
         for j, (name, obs) in enumerate(self.observables.items()):
@@ -491,11 +506,17 @@ class Adapter:
                 continue
             centre = float(np.median(v[inside])) if inside.any() else float(v[np.argmin(loss)])
             label = np.full(len(v), 0.5)
-            for side, sign in ((v < centre) & ~inside, -1.0), ((v >= centre) & ~inside, 1.0):
-                if side.any():
-                    further = (rankdata(np.abs(v[side] - centre)) - 1) / max(1, side.sum() - 1)
-                    label[side] = 0.5 + sign * (0.25 + 0.25 * further)
+            for sign in (-1.0, 1.0):
+                on_side = v >= centre if sign > 0 else v < centre
+                within, out = on_side & inside, on_side & ~inside
+                if within.any():  # (0, 1]: the farthest inside meets the nearest outside
+                    label[within] = 0.5 + sign * INSIDE_HALF_WIDTH * rankdata(np.abs(v[within] - centre)) / within.sum()
+                if out.any():  # [0, 1]
+                    further = (rankdata(np.abs(v[out] - centre)) - 1) / max(1, out.sum() - 1)
+                    label[out] = 0.5 + sign * (INSIDE_HALF_WIDTH + (0.5 - INSIDE_HALF_WIDTH) * further)
             self._fit_observable(name, X[known], label, SideLabels(centre))
+            learner, labels = self.per_observable[name]
+            labels.error = float(getattr(learner, "validation_error", 0.0))
 
     def _fit_observable(self, name: str, X: np.ndarray, y: np.ndarray, scaler: ValueScaler | SideLabels) -> None:
         """Fit the observable's copy of the learner: a TorchMLP keeps its weights between fits (warm
@@ -536,14 +557,28 @@ class Adapter:
 
     def inside_windows(self, X: np.ndarray) -> np.ndarray:
         """A classifier's Target "Observables": the probability that each point lies inside
-        every observable's window, the product over observables of (1 - |2 S - 1|) **
-        INSIDE_POWER, S the side network's output; zero where the point is predicted to fail."""
+        every observable's window, the product over observables of the probability that the
+        label lies within 1/2 +- INSIDE_HALF_WIDTH when it is the side network's output S give
+        or take a Gaussian of its held-out error (1 inside, 0 outside when none was held out);
+        zero where the point is predicted to fail.
+
+        As for the regressors' widening (``ValueScaler.spread``): early in a run the error is
+        large and a wide band around the window weighs something, and the band narrows to the
+        window as the network learns; where it is sure, the weight is flat across the window, so
+        the picks spread along it instead of piling onto where S is nearest 1/2."""
+        from scipy.stats import norm
+
         weight = np.ones(len(X))
         for name in self.observables:
             fitted = self.per_observable.get(name)
             if fitted is not None:
                 above = np.asarray(self._repeatable(fitted[0], fitted[0].predict_proba, X), dtype=float)[:, 1]
-                weight *= (1.0 - np.abs(2.0 * above - 1.0)) ** INSIDE_POWER
+                offset, error = above - 0.5, fitted[1].error
+                if error > 0:
+                    half = INSIDE_HALF_WIDTH / error
+                    weight *= norm.cdf(half - offset / error) - norm.cdf(-half - offset / error)
+                else:
+                    weight *= np.abs(offset) <= INSIDE_HALF_WIDTH
         weight[self._predicted_failing(X)] = 0.0
         return weight
 
@@ -633,7 +668,7 @@ class Adapter:
             "method": method, "kind": self.kind, "threshold": self.threshold, "files": files,
             "target": "Observables" if self.observables else ("classes" if self.kind == "classifier" else "NLL"),
             "single_class": self._single_class, "target_mean": self.scaler.mean, "target_std": self.scaler.std,
-            "nll_transform": NLL_TRANSFORM,
+            "nll_transform": NLL_TRANSFORM, "side_labels": SIDE_LABELS if self.kind == "classifier" else None,
             "variables": [{"name": v.name, "lower": v.lower, "upper": v.upper, "prior": v.prior}
                           for v in space.variables],
             "observables": None if self.observables is None else [
@@ -700,6 +735,9 @@ def load_model(folder: Path, device: str = "auto") -> tuple[Adapter, Space, dict
         if meta["kind"] == "regressor" and meta.get("nll_transform") != NLL_TRANSFORM:
             raise ConfigError(f"{meta_path}: saved by an earlier bsmart, whose regressors learnt another transform "
                               f"of the NLL; run the scan again to save it anew")
+        if meta["kind"] == "classifier" and meta.get("observables") and meta.get("side_labels") != SIDE_LABELS:
+            raise ConfigError(f"{meta_path}: saved by an earlier bsmart, whose side networks learnt other labels; "
+                              f"run the scan again to save it anew")
         files = meta["files"]
         observables = None
         if meta.get("observables") is not None:
