@@ -363,6 +363,18 @@ def test_observables_target_learns_values_and_where_codes_fail() -> None:
     assert adapter.validity is None and adapter.predicted_nll(np.array([[0.921, 0.95]]))[0] < MAX_LOSS
 
 
+def circle_window(sigma: float) -> tuple:
+    """A circle's radius R about the middle of the unit square, a GAUSS window 0.3 +- sigma on it:
+    the observables, 3000 uniform points with their radius and NLL, and 20 000 candidates."""
+    from bsmart.likelihood import Observable
+
+    rng = np.random.default_rng(3)
+    observables = {"R": Observable("R", "GAUSS", mean=0.3, sigma=sigma)}
+    X = rng.random((3000, 2))
+    radius = np.linalg.norm(X - 0.5, axis=1)
+    return observables, X, radius, observables["R"].losses(radius), rng.random((20000, 2))
+
+
 def test_a_networks_error_widens_the_region_it_calls_possibly_good() -> None:
     """MLS_DNNR's networks: each observable's likelihood is widened by the network's error on its
     held-out points (5 %, so from 400 points on). Taught by 400 points, the network of a circle's
@@ -370,15 +382,9 @@ def test_a_networks_error_widens_the_region_it_calls_possibly_good() -> None:
     good than its bare predictions do; taught by 3000, its error is about half, and the band it
     weighs is nearly as thin as its bare predictions'."""
     pytest.importorskip("torch")
-    from bsmart.likelihood import Observable
     from bsmart.scans.MLScanner.models import Adapter, TorchMLP
 
-    rng = np.random.default_rng(3)
-    observables = {"R": Observable("R", "GAUSS", mean=0.3, sigma=0.002)}
-    X = rng.random((3000, 2))
-    radius = np.linalg.norm(X - 0.5, axis=1)
-    nll = observables["R"].losses(radius)
-    candidates = rng.random((20000, 2))
+    observables, X, radius, nll, candidates = circle_window(0.002)
     weighed = {}
     for n in (400, 3000):
         adapter = Adapter(TorchMLP("regression", seed=1, device="cpu"), "regressor", 0.5, observables)
@@ -433,15 +439,9 @@ def test_a_side_networks_error_widens_its_window_and_flattens_it_inside() -> Non
     its bare window's. Either way the weight is flat (about 1) across the window, and nothing far
     from it weighs anything."""
     pytest.importorskip("torch")
-    from bsmart.likelihood import Observable
     from bsmart.scans.MLScanner.models import Adapter, TorchMLP
 
-    rng = np.random.default_rng(3)
-    observables = {"R": Observable("R", "GAUSS", mean=0.3, sigma=0.01)}
-    X = rng.random((3000, 2))
-    radius = np.linalg.norm(X - 0.5, axis=1)
-    nll = observables["R"].losses(radius)
-    candidates = rng.random((20000, 2))
+    observables, X, radius, nll, candidates = circle_window(0.01)
     off_centre = np.abs(np.linalg.norm(candidates - 0.5, axis=1) - 0.3)
     weighed = {}
     for n in (400, 3000):
