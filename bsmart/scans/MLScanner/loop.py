@@ -79,7 +79,7 @@ LOOP_SETTINGS: dict[str, Setting] = {
     "Growing_Batches": Setting(False, bool, "batches start at Bootstrap_Points (or the parallel workers, where "
                                             "more) and grow with the known points, by Retrain_Growth of them, up to "
                                             "Points_Per_Iteration: the model is retrained after each, so a poor model "
-                                            "picks fewer points before it learns from them (MLS_DNNR's default; "
+                                            "picks fewer points before it learns from them (the DNN methods' default; "
                                             "false: every batch has Points_Per_Iteration, as BSMArt)",
                                block="Networks"),
     "Random_Fraction": Setting(0.2, float, "share of each batch drawn uniformly at random (exploration)",
