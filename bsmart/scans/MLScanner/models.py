@@ -481,7 +481,6 @@ class Adapter:
                 continue
             scaler = ValueScaler.fitted(values[known, j])
             self._fit_observable(name, X[known], scaler.transform(values[known, j]), scaler)
-            scaler.error = float(getattr(self.per_observable[name][0], "validation_error", 0.0))
 
     def _fit_sides(self, X: np.ndarray, values: np.ndarray) -> None:
         """A classifier's Target "Observables": per observable, a copy of the network learns on
@@ -515,15 +514,15 @@ class Adapter:
                     further = (rankdata(np.abs(v[out] - centre)) - 1) / max(1, out.sum() - 1)
                     label[out] = 0.5 + sign * (INSIDE_HALF_WIDTH + (0.5 - INSIDE_HALF_WIDTH) * further)
             self._fit_observable(name, X[known], label, SideLabels(centre))
-            learner, labels = self.per_observable[name]
-            labels.error = float(getattr(learner, "validation_error", 0.0))
 
     def _fit_observable(self, name: str, X: np.ndarray, y: np.ndarray, scaler: ValueScaler | SideLabels) -> None:
-        """Fit the observable's copy of the learner: a TorchMLP keeps its weights between fits (warm
-        start), sklearn refits from scratch."""
+        """Fit the observable's copy of the learner (a TorchMLP keeps its weights between fits, warm
+        start; sklearn refits from scratch) and keep its error on its held-out points in ``scaler``
+        (0 for sklearn's, which hold none out)."""
         previous = self.per_observable.get(name)
         learner = previous[0] if previous else copy.deepcopy(self.learner)
         fit_learner(learner, X, y)
+        scaler.error = float(getattr(learner, "validation_error", 0.0))
         self.per_observable[name] = (learner, scaler)
 
     def _fit_validity(self, X: np.ndarray, evaluated: np.ndarray) -> None:
