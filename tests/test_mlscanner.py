@@ -400,6 +400,31 @@ def test_a_networks_error_widens_the_region_it_calls_possibly_good() -> None:
     assert weighed[3000][1] < 1.5 * weighed[3000][2], weighed  # 0.032 against 0.023
 
 
+def test_a_regressor_learns_a_distance_meant_to_vanish_without_its_log() -> None:
+    """An observable's network learns the log of positive values spanning more than a factor 10,
+    except where the window holds 0 and ends on both sides (a distance or difference meant to
+    vanish: its log would make each zero a valley to -inf). Two disjoint shells' distance, GAUSS
+    about 0, is learnt as it is; the same values with a window about 0.5 (a shell's radius), or
+    under an upper limit, are learnt as their log."""
+    pytest.importorskip("torch")
+    from bsmart.likelihood import Observable
+    from bsmart.scans.MLScanner.models import Adapter, TorchMLP, window_around_zero
+
+    rng = np.random.default_rng(5)
+    X = rng.random((200, 2))
+    distance = np.abs(np.minimum(np.linalg.norm(X - [0.3, 0.5], axis=1), np.linalg.norm(X - [0.7, 0.5], axis=1)) - 0.15)
+    assert distance.max() > 10 * distance.min() > 0
+    log_learnt = {}
+    for scaling, mean in (("GAUSS", 0.0), ("LOG", 0.0), ("GAUSS", 0.5), ("UPPER", 0.3), ("LOWER", 0.01)):
+        observables = {"D": Observable("D", scaling, mean=mean, sigma=0.02)}
+        adapter = Adapter(TorchMLP("regression", seed=1, device="cpu", epochs=5), "regressor", 0.5, observables)
+        adapter.fit(X, observables["D"].losses(distance), values=distance[:, None])
+        log_learnt[scaling, mean] = adapter.per_observable["D"][1].log
+        assert log_learnt[scaling, mean] == (not window_around_zero(observables["D"], 0.5, distance))
+    assert log_learnt == {("GAUSS", 0.0): False, ("LOG", 0.0): False, ("GAUSS", 0.5): True, ("UPPER", 0.3): True,
+                          ("LOWER", 0.01): True}
+
+
 def test_side_networks_predict_the_window_where_no_good_point_is_known() -> None:
     """MLS_DNNC's Target "Observables": a circle |x - c| = 0.3 +- 0.03 whose good points are all
     removed from the right half of the box. The side network, taught by the bad points inside and

@@ -70,9 +70,9 @@ class TargetScaler:
 @dataclass
 class ValueScaler:
     """One observable's regression target: its value, or its log when every value seen is
-    positive and they span more than a factor 10 (masses, cross sections), standardised; and
-    ``error``, the root-mean-square error of the learner on its held-out points in these
-    standardised units (0: not known)."""
+    positive and they span more than a factor 10 (masses, cross sections) and ``log_allowed``,
+    standardised; and ``error``, the root-mean-square error of the learner on its held-out points
+    in these standardised units (0: not known)."""
 
     log: bool = False
     mean: float = 0.0
@@ -80,8 +80,8 @@ class ValueScaler:
     error: float = 0.0
 
     @classmethod
-    def fitted(cls, values: np.ndarray) -> "ValueScaler":
-        log = bool(len(values) and values.min() > 0 and values.max() > 10 * values.min())
+    def fitted(cls, values: np.ndarray, log_allowed: bool = True) -> "ValueScaler":
+        log = bool(log_allowed and len(values) and values.min() > 0 and values.max() > 10 * values.min())
         t = np.log(values) if log else values
         std = float(t.std()) if len(t) > 1 and t.std() > 1e-12 else 1.0
         return cls(log, float(t.mean()) if len(t) else 0.0, std)
@@ -104,6 +104,17 @@ class ValueScaler:
         if self.error <= 0:
             return None
         return self.error * self.std * (values if self.log else np.ones_like(values))
+
+
+def window_around_zero(obs: Observable, threshold: float, values: np.ndarray) -> bool:
+    """Whether the observable's window holds 0 and ends on both sides within ten times the values
+    seen: a difference or a distance meant to vanish (GAUSS about 0). Its log would stretch the
+    window down to -inf, and every zero of the observable (a distance's whole surface) would be a
+    valley too deep to learn where few points are known: on two disjoint shells the regressors
+    then never found the second (benchmarks/README.md)."""
+    reach = 10.0 * float(np.max(np.abs(values))) if len(values) else 1.0
+    loss = obs.losses(np.array([0.0, -reach, reach]))
+    return bool(loss[0] < threshold and loss[1] >= threshold and loss[2] >= threshold)
 
 
 @dataclass
@@ -474,13 +485,14 @@ class Adapter:
         return self
 
     def _fit_observables(self, X: np.ndarray, values: np.ndarray) -> None:
-        for j, name in enumerate(self.observables):
+        for j, (name, obs) in enumerate(self.observables.items()):
             known = np.isfinite(values[:, j])
             if known.sum() < 2:
                 self.per_observable[name] = None  # nothing to learn yet: predicted as failing
                 continue
-            scaler = ValueScaler.fitted(values[known, j])
-            self._fit_observable(name, X[known], scaler.transform(values[known, j]), scaler)
+            v = values[known, j]
+            scaler = ValueScaler.fitted(v, log_allowed=not window_around_zero(obs, self.threshold, v))
+            self._fit_observable(name, X[known], scaler.transform(v), scaler)
 
     def _fit_sides(self, X: np.ndarray, values: np.ndarray) -> None:
         """A classifier's Target "Observables": per observable, a copy of the network learns on
