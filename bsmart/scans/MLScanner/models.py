@@ -111,7 +111,7 @@ def window_around_zero(obs: Observable, threshold: float, values: np.ndarray) ->
     seen: a difference or a distance meant to vanish (GAUSS about 0). Its log would stretch the
     window down to -inf, and every zero of the observable (a distance's whole surface) would be a
     valley too deep to learn where few points are known: on two disjoint shells the regressors
-    then never found the second (benchmarks/README.md)."""
+    then rarely found the second (benchmarks/README.md)."""
     reach = 10.0 * float(np.max(np.abs(values))) if len(values) else 1.0
     loss = obs.losses(np.array([0.0, -reach, reach]))
     return bool(loss[0] < threshold and loss[1] >= threshold and loss[2] >= threshold)
