@@ -456,34 +456,59 @@ def test_side_networks_predict_the_window_where_no_good_point_is_known() -> None
     assert (sides.score(np.array([[0.8, 0.05], [0.2, 0.05]])) == 0).all()  # where the codes fail
 
 
+def test_side_labels_rise_through_the_window_and_mark_it_with_their_band() -> None:
+    """MLS_DNNC's side labels of F3d's values (window 100 +- 9.18): rising with the value, within
+    their band exactly for the values inside the window, towards 0 below and 1 above; the band
+    within 1/2 +- 1/8. A one-sided window (UPPER) holds every value below it; beyond every value
+    seen (1000 +- 1.4), the window still has its band at 1/2, and every value lies below it."""
+    from bsmart.likelihood import Observable
+    from bsmart.scans.MLScanner.models import SideLabels
+
+    x = np.random.default_rng(1).uniform(0, 100, (3000, 3))
+    values = (2 + np.prod(np.cos(x / 7), axis=1)) ** 5
+    for obs, threshold in ((Observable("F", "GAUSS", mean=100, sigma=20), 0.10535),
+                           (Observable("F", "UPPER", mean=50, sigma=1), 0.5),
+                           (Observable("F", "GAUSS", mean=1000, sigma=1), 0.5)):
+        band, labels = SideLabels.fitted(obs, threshold, values)
+        order = np.argsort(values)
+        assert np.all(np.diff(labels[order]) >= 0)
+        in_band = (labels >= band.low) & (labels <= band.high)
+        assert 0.375 - 1e-9 <= band.low <= 0.5 <= band.high <= 0.625 + 1e-9, band
+        assert np.array_equal(in_band, obs.losses(values) < threshold), obs.scaling
+    assert labels.max() < 0.4 and labels.min() < 0.05  # the far window's: all below, spread towards 0
+
+
 def test_a_side_networks_error_widens_its_window_and_flattens_it_inside() -> None:
     """MLS_DNNC's side networks: the probability of lying inside a window is taken over the
     network's error on its held-out points. Taught by 400 points, the network of a circle's radius
-    (window 0.3 +- 0.01, 3.7 % of the box) is unsure by about three windows, and weighs a wider band
-    than its bare window does; taught by 3000, its error is about the window and the band nearly
-    its bare window's. Either way the weight is flat (about 1) across the window, and nothing far
-    from it weighs anything."""
+    (window 0.3 +- 0.01, 3.7 % of the box) errs about twice as much as taught by 3000. Either way
+    the weight is flat (about 1) across the inner half of the window, and nothing far from it
+    weighs anything; an error ten times larger weighs a band wider than the bare window, nearly
+    flat across the window's inner half and more there than anywhere off the window."""
     pytest.importorskip("torch")
     from bsmart.scans.MLScanner.models import Adapter, TorchMLP
 
     observables, X, radius, nll, candidates = circle_window(0.01)
     off_centre = np.abs(np.linalg.norm(candidates - 0.5, axis=1) - 0.3)
-    weighed = {}
+    errors = {}
     for n in (400, 3000):
         adapter = Adapter(TorchMLP("classification", seed=1, device="cpu"), "classifier", 0.5, observables)
         adapter.fit(X[:n], nll[:n], values=radius[:n, None])
         learner, labels = adapter.per_observable["R"]
         assert labels.error == learner.validation_error > 0
+        errors[n] = labels.error
         weight = adapter.score(candidates)
-        assert weight[off_centre < 0.01].mean() > 0.99, n  # flat across the window
+        assert weight[off_centre < 0.005].mean() > 0.99, n  # flat across the window
+        assert weight[off_centre > 0.05].max() < 1e-3, n
         error, labels.error = labels.error, 0.0
         bare = adapter.score(candidates)
         assert set(np.unique(bare)) == {0.0, 1.0}  # no error known: the network's window, sharp
-        weighed[n] = error, (weight > 0.01).mean(), bare.mean(), weight[off_centre > 0.05].max()
-    assert weighed[400][0] > 2 * weighed[3000][0], weighed  # errors 0.031 and 0.0097 here
-    assert weighed[400][1] > 1.5 * weighed[400][2], weighed  # 0.23 of the box against 0.14
-    assert weighed[3000][1] < 1.5 * weighed[3000][2], weighed  # 0.087 against 0.068
-    assert weighed[3000][3] < 1e-3, weighed
+        labels.error = 10 * error
+        unsure = adapter.score(candidates)
+        assert (unsure > 0.01).mean() > 1.5 * bare.mean(), n  # 0.11 and 0.10 of the box against 0.034, 0.038
+        inner = unsure[off_centre < 0.005]
+        assert inner.min() > 0.8 * inner.max() and inner.min() > unsure[off_centre > 0.02].max(), n
+    assert errors[400] > 1.5 * errors[3000], errors  # 0.0043 and 0.0022 here
 
 
 def test_verbose_logs_each_observable_networks_training(tmp_path: Path) -> None:
