@@ -459,22 +459,27 @@ def test_side_networks_predict_the_window_where_no_good_point_is_known() -> None
 def test_side_labels_rise_through_the_window_and_mark_it_with_their_band() -> None:
     """MLS_DNNC's side labels of F3d's values (window 100 +- 9.18): rising with the value, within
     their band exactly for the values inside the window, towards 0 below and 1 above; the band
-    within 1/2 +- 1/8. A one-sided window (UPPER) holds every value below it; beyond every value
-    seen (1000 +- 1.4), the window still has its band at 1/2, and every value lies below it."""
+    within 1/2 +- 1/8. A one-sided window (UPPER) holds every value below it; a distance meant to
+    vanish (|F - 100| / 100, GAUSS 0 +- 0.02) has its band below 1/2 too, where the inside values
+    are; beyond every value seen (1000 +- 1.4), the window still has its band at 1/2, and every
+    value lies below it."""
     from bsmart.likelihood import Observable
     from bsmart.scans.MLScanner.models import SideLabels
 
     x = np.random.default_rng(1).uniform(0, 100, (3000, 3))
     values = (2 + np.prod(np.cos(x / 7), axis=1)) ** 5
-    for obs, threshold in ((Observable("F", "GAUSS", mean=100, sigma=20), 0.10535),
-                           (Observable("F", "UPPER", mean=50, sigma=1), 0.5),
-                           (Observable("F", "GAUSS", mean=1000, sigma=1), 0.5)):
-        band, labels = SideLabels.fitted(obs, threshold, values)
-        order = np.argsort(values)
+    distance = np.abs(values - 100) / 100
+    for obs, threshold, v in ((Observable("F", "GAUSS", mean=100, sigma=20), 0.10535, values),
+                              (Observable("F", "UPPER", mean=50, sigma=1), 0.5, values),
+                              (Observable("D", "GAUSS", mean=0, sigma=0.02), 0.5, distance),
+                              (Observable("F", "GAUSS", mean=1000, sigma=1), 0.5, values)):
+        band, labels = SideLabels.fitted(obs, threshold, v)
+        order = np.argsort(v)
         assert np.all(np.diff(labels[order]) >= 0)
         in_band = (labels >= band.low) & (labels <= band.high)
         assert 0.375 - 1e-9 <= band.low <= 0.5 <= band.high <= 0.625 + 1e-9, band
-        assert np.array_equal(in_band, obs.losses(values) < threshold), obs.scaling
+        assert np.array_equal(in_band, obs.losses(v) < threshold), obs.scaling
+        assert obs.name != "D" or labels[in_band].min() < 0.4, band  # without the values: from 1/2 up
     assert labels.max() < 0.4 and labels.min() < 0.05  # the far window's: all below, spread towards 0
 
 

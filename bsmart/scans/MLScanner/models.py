@@ -135,7 +135,7 @@ class SideLabels:
         at 1/2 +- INSIDE_HALF_WIDTH) or, where wider, of the outside values' median distance from
         the middle (at logit +- OUTSIDE_LOGIT). The window is where the loss is below the
         threshold over the values seen and a grid of WINDOW_REACH standard deviations either
-        side (the hull of it, the seen extreme where it is open on a side); a window no value
+        side (the hull of it, within the values seen where they enter it); a window no value
         reaches has its middle at the value of least loss seen, and the values within
         logit +- EDGE_LOGIT of it count as inside."""
         scaler = ValueScaler.fitted(values, log_allowed=not window_around_zero(obs, threshold, values))
@@ -147,6 +147,10 @@ class SideLabels:
             low, high = grid[inside].min(), grid[inside].max()
             low = min(t.min(), high) if low <= -WINDOW_REACH else low  # open below: inside down to the values seen
             high = max(t.max(), low) if high >= WINDOW_REACH else high
+            # only the part of the window the values seen enter: a distance meant to vanish is
+            # never negative, and its band would hold only the labels above 1/2
+            low = max(low, t.min()) if t.min() < high else low
+            high = min(high, t.max()) if t.max() > low else high
         else:  # no value reaches the window: the labels steer towards the least loss seen
             low = high = t[np.argmin(loss[WINDOW_GRID:])]
         middle, half = (low + high) / 2, (high - low) / 2
