@@ -503,16 +503,17 @@ def test_a_side_networks_error_widens_its_window_and_flattens_it_inside() -> Non
         assert labels.error == learner.validation_error > 0
         errors[n] = labels.error
         weight = adapter.score(candidates)
-        assert weight[off_centre < 0.005].mean() > 0.99, n  # flat across the window
+        assert weight[off_centre < 0.005].mean() > 0.99, n  # flat across the window's inner half
         assert weight[off_centre > 0.05].max() < 1e-3, n
         error, labels.error = labels.error, 0.0
         bare = adapter.score(candidates)
         assert set(np.unique(bare)) == {0.0, 1.0}  # no error known: the network's window, sharp
         labels.error = 10 * error
         unsure = adapter.score(candidates)
-        assert (unsure > 0.01).mean() > 1.5 * bare.mean(), n  # 0.11 and 0.10 of the box against 0.034, 0.038
+        assert (unsure > 0.01).mean() > 1.5 * bare.mean(), n  # 0.12 and 0.086 of the box against 0.034, 0.038
         inner = unsure[off_centre < 0.005]
-        assert inner.min() > 0.8 * inner.max() and inner.min() > unsure[off_centre > 0.02].max(), n
+        # across the inner half 0.60-0.69 and 0.78-0.94 here; off the window at most 0.17 and 0.07
+        assert inner.min() > 0.7 * inner.max() and inner.min() > unsure[off_centre > 0.02].max(), n
     assert errors[400] > 1.5 * errors[3000], errors  # 0.0043 and 0.0022 here
 
 
