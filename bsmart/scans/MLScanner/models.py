@@ -86,6 +86,12 @@ class ValueScaler:
         std = float(t.std()) if len(t) > 1 and t.std() > 1e-12 else 1.0
         return cls(log, float(t.mean()) if len(t) else 0.0, std)
 
+    @classmethod
+    def of_observable(cls, obs: Observable, threshold: float, values: np.ndarray) -> "ValueScaler":
+        """How an observable's network learns its values (a regressor's target, the scale of a
+        classifier's side labels): their log where allowed, but not of a window about 0."""
+        return cls.fitted(values, log_allowed=not window_around_zero(obs, threshold, values))
+
     def transform(self, values: np.ndarray) -> np.ndarray:
         return ((np.log(values) if self.log else values) - self.mean) / self.std
 
@@ -117,14 +123,24 @@ def window_around_zero(obs: Observable, threshold: float, values: np.ndarray) ->
     return bool(loss[0] < threshold and loss[1] >= threshold and loss[2] >= threshold)
 
 
+# Side labels: a window's edges at 1/2 +- INSIDE_HALF_WIDTH (or nearer 1/2: see SideLabels.fitted),
+# the median outside value of a side at logit +- OUTSIDE_LOGIT; the window looked for over
+# +- WINDOW_REACH standard deviations of the learnt values, at WINDOW_GRID points; SIDE_LABELS
+# names the scheme in model.json (a model saved with another is refused)
+INSIDE_HALF_WIDTH, OUTSIDE_LOGIT = 0.125, 2.0
+EDGE_LOGIT = math.log((0.5 + INSIDE_HALF_WIDTH) / (0.5 - INSIDE_HALF_WIDTH))
+WINDOW_REACH, WINDOW_GRID, MIN_SCALE = 50.0, 20_001, 1e-3
+SIDE_LABELS = "logistic in the learnt value about the window's middle: edges at 1/2 +- 1/8, outside median at +-2"
+
+
 @dataclass
 class SideLabels:
     """What a classifier's side labels of one observable mean: a value inside the observable's
     window is labelled within [``low``, ``high``] (about 1/2), and ``error`` is the side network's
     root-mean-square error on its held-out points, in label units (0: none were held out)."""
 
-    low: float = 0.5 - 0.125
-    high: float = 0.5 + 0.125
+    low: float = 0.5 - INSIDE_HALF_WIDTH
+    high: float = 0.5 + INSIDE_HALF_WIDTH
     error: float = 0.0
 
     @classmethod
@@ -138,7 +154,7 @@ class SideLabels:
         side (the hull of it, within the values seen where they enter it); a window no value
         reaches has its middle at the value of least loss seen, and the values within
         logit +- EDGE_LOGIT of it count as inside."""
-        scaler = ValueScaler.fitted(values, log_allowed=not window_around_zero(obs, threshold, values))
+        scaler = ValueScaler.of_observable(obs, threshold, values)
         t = scaler.transform(values)
         grid = np.r_[np.linspace(-WINDOW_REACH, WINDOW_REACH, WINDOW_GRID), t]
         loss = obs.losses(scaler.inverse(grid))
@@ -168,16 +184,6 @@ class SideLabels:
 
 def _sigmoid(x: Any) -> Any:
     return 1.0 / (1.0 + np.exp(-np.clip(x, -60.0, 60.0)))
-
-
-# Side labels: a window's edges at 1/2 +- INSIDE_HALF_WIDTH (or nearer 1/2: see SideLabels.fitted),
-# the median outside value of a side at logit +- OUTSIDE_LOGIT; the window looked for over
-# +- WINDOW_REACH standard deviations of the learnt values, at WINDOW_GRID points; SIDE_LABELS
-# names the scheme in model.json (a model saved with another is refused)
-INSIDE_HALF_WIDTH, OUTSIDE_LOGIT = 0.125, 2.0
-EDGE_LOGIT = math.log((0.5 + INSIDE_HALF_WIDTH) / (0.5 - INSIDE_HALF_WIDTH))
-WINDOW_REACH, WINDOW_GRID, MIN_SCALE = 50.0, 20_001, 1e-3
-SIDE_LABELS = "logistic in the learnt value about the window's middle: edges at 1/2 +- 1/8, outside median at +-2"
 
 
 # -- torch MLP -----------------------------------------------------------------------------
@@ -538,7 +544,7 @@ class Adapter:
                 self.per_observable[name] = None  # nothing to learn yet: predicted as failing
                 continue
             v = values[known, j]
-            scaler = ValueScaler.fitted(v, log_allowed=not window_around_zero(obs, self.threshold, v))
+            scaler = ValueScaler.of_observable(obs, self.threshold, v)
             self._fit_observable(name, X[known], scaler.transform(v), scaler)
 
     def _fit_sides(self, X: np.ndarray, values: np.ndarray) -> None:
