@@ -136,15 +136,27 @@ def test_initcsv_variables_and_nll_only(tmp_path: Path) -> None:
 
 def test_smote_edge_cases() -> None:
     rng = np.random.default_rng(1)
-    bad = rng.random((30, 3))
-    assert smote_candidates(np.empty((0, 3)), bad, 50, 5, 0).shape == (0, 3)
-    assert smote_candidates(rng.random((1, 3)), bad, 50, 5, 0).shape == (0, 3)
+    assert smote_candidates(np.empty((0, 3)), 50, 5, 0).shape == (0, 3)
+    assert smote_candidates(rng.random((1, 3)), 50, 5, 0).shape == (0, 3)
     two = rng.random((2, 3))
-    out = smote_candidates(two, bad, 50, 5, 0)  # k shrinks to 1
+    out = smote_candidates(two, 50, 5, 0)  # k shrinks to 1
     assert out.shape == (50, 3)
     lo, hi = two.min(0), two.max(0)
     assert np.all((out >= lo - 1e-12) & (out <= hi + 1e-12))  # on the segment between the two
-    assert smote_candidates(rng.random((4, 3)), np.empty((0, 3)), 10, 5, 0).shape == (10, 3)  # no bad point
+
+
+@pytest.mark.parametrize("n_good, dim, k", [(2, 3, 5), (40, 2, 5), (3000, 3, 5), (2000, 20, 5)])
+def test_smote_candidates_are_imbalanced_learns(n_good: int, dim: int, k: int) -> None:
+    """The same points as imbalanced-learn's SMOTE for the same seed, though only the bases
+    drawn have their neighbours searched (a k-d tree in 3-d, brute force in 20)."""
+    from imblearn.over_sampling import SMOTE
+
+    rng = np.random.default_rng(n_good)
+    good, other = rng.random((n_good, dim)), rng.random((50, dim))
+    X, y = np.vstack([good, other]), np.r_[np.ones(n_good, int), np.zeros(50, int)]
+    smote = SMOTE(sampling_strategy={1: n_good + 5000}, k_neighbors=min(k, n_good - 1), random_state=7)
+    theirs = np.clip(smote.fit_resample(X, y)[0][len(X):], 0.0, 1.0)  # imblearn appends its new points
+    assert np.array_equal(smote_candidates(good, 5000, k, 7), theirs)
 
 
 def test_spread_picks_believed_good_points_away_from_known_ones() -> None:

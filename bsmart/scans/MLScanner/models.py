@@ -618,7 +618,7 @@ class Adapter:
         large and a wide band around the window weighs something, and the band narrows to the
         window as the network learns; where it is sure, the weight is flat across the window, so
         the picks spread along it instead of piling onto where the output is nearest 1/2."""
-        from scipy.stats import norm
+        from scipy.special import ndtr  # the normal distribution's cdf (scipy.stats' norm.cdf without its overhead)
 
         weight = np.ones(len(X))
         for name in self.observables:
@@ -627,7 +627,7 @@ class Adapter:
                 above = np.asarray(self._repeatable(fitted[0], fitted[0].predict_proba, X), dtype=float)[:, 1]
                 band = fitted[1]
                 if band.error > 0:
-                    weight *= norm.cdf((band.high - above) / band.error) - norm.cdf((band.low - above) / band.error)
+                    weight *= ndtr((band.high - above) / band.error) - ndtr((band.low - above) / band.error)
                 else:
                     weight *= (above >= band.low) & (above <= band.high)
         weight[self._predicted_failing(X)] = 0.0
