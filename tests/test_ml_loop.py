@@ -335,7 +335,7 @@ def test_warm_started_fits_stop_early_on_validation_points_they_never_trained_on
         assert since_best in (after_cut, 2 * after_cut, 3 * after_cut, info["patience"] + 3 * after_cut), info
 
 
-def test_the_patience_of_a_large_fit_is_at_most_500_steps() -> None:
+def test_the_patience_of_a_large_fit_is_at_most_patience_max_steps() -> None:
     torch = pytest.importorskip("torch")
     from bsmart.scans.MLScanner.models import PATIENCE_MAX_STEPS, build_mlp, torchfit
 
