@@ -288,7 +288,7 @@ def test_torch_trains_on_one_thread_and_leaves_the_setting_as_it_was() -> None:
 
 
 def test_the_classifier_weighs_the_rare_good_class_up() -> None:
-    torch = pytest.importorskip("torch")
+    pytest.importorskip("torch")
     from bsmart.scans.MLScanner.models import TorchMLP
 
     y = np.r_[np.ones(10), np.zeros(250)]

@@ -375,6 +375,35 @@ def test_observables_target_learns_values_and_where_codes_fail() -> None:
     assert adapter.validity is None and adapter.predicted_nll(np.array([[0.921, 0.95]]))[0] < MAX_LOSS
 
 
+def test_validity_share_says_how_many_valid_neighbours_a_candidate_needs(tmp_path: Path) -> None:
+    """A candidate whose 5 nearest evaluated points are 3 valid and 2 failed is valid with the
+    default share 0.5 and failing with 0.8; a saved model keeps its share."""
+    from sklearn.svm import SVR
+
+    from bsmart.likelihood import MAX_LOSS, Observable
+    from bsmart.scans.MLScanner.models import Adapter, load_model
+    from bsmart.space import Space, Variable
+
+    rng = np.random.default_rng(4)
+    far = rng.random((60, 2)) * 0.3  # valid points far from the candidate at (0.7, 0.7)
+    near = 0.7 + 0.01 * np.array([[1, 0], [0, 1], [-1, 0], [0, -1], [0.7, 0.7]])
+    X = np.vstack([far, near])
+    value = X[:, 0] + X[:, 1]
+    value[-2:] = np.nan  # two of the five nearest failed
+    observables = {"F": Observable("F", "GAUSS", mean=1.4, sigma=0.5)}
+    nll = np.array([observables["F"].loss(v) for v in value])
+    candidate = np.array([[0.7, 0.7]])
+    failing = {}
+    for share in (0.5, 0.8):
+        adapter = Adapter(SVR(C=100, gamma=10, epsilon=0.01), "regressor", 0.5, observables, share)
+        adapter.fit(X, nll, values=value[:, None])
+        failing[share] = adapter.predicted_nll(candidate)[0] >= MAX_LOSS
+    assert failing == {0.5: False, 0.8: True}
+    adapter.save(tmp_path, Space([Variable("x", 0.0, 1.0), Variable("y", 0.0, 1.0)]), "MLS_DNNR")
+    loaded = load_model(tmp_path, device="cpu")[0]
+    assert loaded.validity_share == 0.8 and loaded.predicted_nll(candidate)[0] >= MAX_LOSS
+
+
 def circle_window(sigma: float) -> tuple:
     """A circle's radius R about the middle of the unit square, a GAUSS window 0.3 +- sigma on it:
     the observables, 3000 uniform points with their radius and NLL, and 20 000 candidates."""

@@ -112,6 +112,11 @@ LOOP_SETTINGS: dict[str, Setting] = {
                          block="Networks", minimum=0.0),
     "Threshold_Value": Setting(1.0, float, "a point is good when its NLL is below this (Setup.Threshold wins)",
                                block="Networks"),
+    "Validity_Share": Setting(0.5, float, "with Target \"Observables\", once a code has failed: a candidate counts as "
+                                          "failing (never picked) unless at least this share of its 5 nearest "
+                                          "evaluated points were valid (higher: fewer evaluations lost to failing "
+                                          "codes, fewer picks next to where they fail)",
+                              block="Networks", minimum=0.0, maximum=1.0),
     "Retrain_Growth": Setting(0.1, float, "train the model again only once the known points have grown by this "
                                           "share since its last training (0: every iteration); a run of many "
                                           "batches then spends a bounded share of its time training",
@@ -380,7 +385,8 @@ class MLScan(Scan):
         learned = None
         if s.get("Target") == "Observables":
             learned = self.observables
-        self.model = Adapter(factory(s, self.model_seed, s.device, self.config.cores), self.kind, threshold, learned)
+        self.model = Adapter(factory(s, self.model_seed, s.device, self.config.cores), self.kind, threshold, learned,
+                             s.validity_share)
         dim = self.space.dim
         if dim == 0:
             raise ConfigError("an MLScanner scan needs at least one free variable", where="Variables")

@@ -498,10 +498,11 @@ class Adapter:
     """
 
     def __init__(self, learner: Any, kind: str, threshold: float,
-                 observables: Mapping[str, Observable] | None = None):
+                 observables: Mapping[str, Observable] | None = None, validity_share: float = 0.5):
         if kind not in ("classifier", "regressor"):
             raise ValueError(f"kind must be classifier or regressor, not {kind!r}")
         self.learner, self.kind, self.threshold = learner, kind, float(threshold)
+        self.validity_share = float(validity_share)  # see _predicted_failing
         self.observables = dict(observables) if observables is not None else None
         self.scaler = TargetScaler()
         self.fitted = False
@@ -603,10 +604,11 @@ class Adapter:
         return nll
 
     def _predicted_failing(self, X: np.ndarray) -> np.ndarray:
-        """Where the validity classifier expects the codes to fail (nowhere before any failed)."""
+        """Where the codes are expected to fail (nowhere before any failed): where fewer than
+        ``validity_share`` of the nearest evaluated points were valid."""
         if self.validity is None:
             return np.zeros(len(X), bool)
-        return self.validity.predict_proba(X)[:, list(self.validity.classes_).index(True)] < 0.5
+        return self.validity.predict_proba(X)[:, list(self.validity.classes_).index(True)] < self.validity_share
 
     def inside_windows(self, X: np.ndarray) -> np.ndarray:
         """A classifier's Target "Observables": the probability that each point lies inside
@@ -718,6 +720,7 @@ class Adapter:
             files[stem] = _save_learner(learner, folder, stem)
         meta = {
             "method": method, "kind": self.kind, "threshold": self.threshold, "files": files,
+            "validity_share": self.validity_share,
             "target": "Observables" if self.observables else ("classes" if self.kind == "classifier" else "NLL"),
             "single_class": self._single_class, "target_mean": self.scaler.mean, "target_std": self.scaler.std,
             "nll_transform": NLL_TRANSFORM, "side_labels": SIDE_LABELS if self.kind == "classifier" else None,
@@ -795,7 +798,7 @@ def load_model(folder: Path, device: str = "auto") -> tuple[Adapter, Space, dict
         if meta.get("observables") is not None:
             observables = {o["likelihood"]["name"]: Observable(**{k: o["likelihood"][k] for k in LIKELIHOOD_FIELDS})
                            for o in meta["observables"]}
-        adapter = Adapter(None, meta["kind"], meta["threshold"], observables)
+        adapter = Adapter(None, meta["kind"], meta["threshold"], observables, float(meta.get("validity_share", 0.5)))
         if observables is None:
             adapter.learner = _load_learner(folder, "learner", files.get("learner"), device)
         else:
