@@ -282,12 +282,13 @@ def torchfit(model: Any, X: np.ndarray, y: np.ndarray, loss_fn: Any, *, epochs: 
     ``patience_steps`` optimizer steps where that is longer, but for at most
     ``patience_max_steps`` (20 epochs of 50 000 points are 2000 steps: in a run of 100 000
     evaluations these waits were most of the training; 300 steps instead of 500 took a third
-    off the training after 10 000 evaluations, with as many good points), the best weights are restored and the
-    learning rate is cut by ``LR_DROP_FACTOR``, with ``LR_DROP_PATIENCE`` of that patience from
-    then on; after ``lr_drops`` cuts training stops. A cold network first predicts about the
-    mean for a hundred steps or more, and with a few hundred points (one mini-batch an epoch)
-    20 epochs stopped it there, before it had learnt anything; at the full rate the loss of a
-    network that has learnt keeps bouncing around its minimum, which the cuts settle into.
+    off the training after 10 000 evaluations, with as many good points), the best weights are
+    restored and the learning rate is cut by ``LR_DROP_FACTOR``, with ``LR_DROP_PATIENCE`` of
+    that patience from then on; after ``lr_drops`` cuts training stops. A cold network first
+    predicts about the mean for a hundred steps or more, and with a few hundred points (one
+    mini-batch an epoch) 20 epochs stopped it there, before it had learnt anything; at the full
+    rate the loss of a network that has learnt keeps bouncing around its minimum, which the cuts
+    settle into.
 
     The validation points (``held_out`` with ``split_seed``: the same points in every fit) are
     held out when there are at least ``min_val`` of them; otherwise the training loss is
@@ -428,7 +429,7 @@ class TorchMLP:
         return np.concatenate(out) if out else np.empty(0)
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
-        p = 1.0 / (1.0 + np.exp(-np.clip(self.predict(X), -60, 60)))
+        p = _sigmoid(self.predict(X))
         return np.column_stack([1 - p, p])
 
     classes_ = np.array([0.0, 1.0])
